@@ -1,0 +1,69 @@
+/**
+ * The build record, written beside the output tree (`dist/<env>/<domain>.build.json`)
+ * and never inside it, so it is never published. Publishing reads it instead of
+ * re-hashing, and a deploy record copies its identity.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { glob } from 'tinyglobby';
+import type { GitState } from './git-state.ts';
+
+export const BUILD_RECORD_VERSION = 1;
+
+export interface OutputFile {
+  /** Path inside the output tree, with forward slashes, e.g. `what-does-86d-mean/index.html`. */
+  path: string;
+  size: number;
+  sha256: string;
+  /** Hex MD5, comparable with the ETag of a single-part S3 upload. */
+  md5: string;
+  /** For pages: the source file it was rendered from, relative to the repository. */
+  source?: string;
+}
+
+export interface BuildRecord {
+  version: typeof BUILD_RECORD_VERSION;
+  site: string;
+  shortName: string;
+  environment: string;
+  buildId: string;
+  sourceDigest: string;
+  git: GitState;
+  builtAt: string;
+  files: OutputFile[];
+}
+
+export function buildRecordPath(outputRoot: string): string {
+  return `${outputRoot}.build.json`;
+}
+
+export async function hashOutputTree(dir: string): Promise<OutputFile[]> {
+  const paths = (await glob('**/*', { cwd: dir, onlyFiles: true, dot: true })).sort();
+  const limit = pLimit(32);
+  return Promise.all(
+    paths.map((file) =>
+      limit(async () => {
+        const bytes = await readFile(path.join(dir, file));
+        return {
+          path: file,
+          size: bytes.length,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+          md5: createHash('md5').update(bytes).digest('hex'),
+        };
+      }),
+    ),
+  );
+}
+
+/** Written to a temporary name first so a reader never sees half a record. */
+export async function writeBuildRecord(file: string, record: BuildRecord): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(record, null, 2) + '\n');
+  await rename(temporary, file);
+}
+
+export async function readBuildRecord(file: string): Promise<BuildRecord> {
+  return JSON.parse(await readFile(file, 'utf8')) as BuildRecord;
+}

@@ -1,0 +1,55 @@
+import { UserError } from '../errors.ts';
+
+/** Everything one site build for one environment needs, computed up front. */
+import type { EnvironmentConfig } from '../config/schema.ts';
+import type { SiteConfig, Workspace } from '../config/sites.ts';
+import type { Facts } from './facts.ts';
+import type { LayoutLookup } from './layout-lookup.ts';
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface BuildContext {
+  workspace: Workspace;
+  site: SiteConfig;
+  envName: string;
+  env: EnvironmentConfig;
+  /** Only production is indexable and carries analytics. */
+  production: boolean;
+  buildId: string;
+  sourceDigest: string;
+  facts: Facts;
+  factsFile: string;
+  lookup: LayoutLookup;
+  /** Eleventy's input folder: `sites/<domain>/content`. */
+  contentDir: string;
+  /** Where this build writes (a temporary folder swapped in on success). */
+  outputDir: string;
+  logger: Logger;
+  /**
+   * User errors raised inside shortcodes and filters. Nunjucks re-wraps what a
+   * shortcode throws into a plain Error (the original is lost), so the error
+   * is remembered here and the build reports it instead of the wrapper.
+   */
+  templateErrors: UserError[];
+}
+
+/** Wraps a shortcode or filter so its user errors survive Nunjucks' wrapping. */
+export function rememberingUserErrors<A extends unknown[], R, T>(context: BuildContext, fn: (this: T, ...args: A) => R): (this: T, ...args: A) => R {
+  return function (this: T, ...args: A): R {
+    try {
+      return fn.apply(this, args);
+    } catch (error) {
+      if (error instanceof UserError) context.templateErrors.push(error);
+      throw error;
+    }
+  };
+}
+
+/** Paths shown to people are relative to the repository root. */
+export function displayPath(context: Pick<BuildContext, 'workspace'>, absolute: string): string {
+  const relative = absolute.startsWith(context.workspace.root) ? absolute.slice(context.workspace.root.length + 1) : absolute;
+  return relative.split('\\').join('/');
+}

@@ -1,0 +1,153 @@
+/**
+ * How Eleventy is set up for one site in one environment. Each concern is a
+ * small named function so the list below reads as the recipe.
+ */
+import path from 'node:path';
+import MarkdownIt from 'markdown-it';
+import nunjucks from 'nunjucks';
+import { Eleventy } from '@11ty/eleventy';
+import { displayPath, rememberingUserErrors, type BuildContext } from './context.ts';
+import { renderFact } from './facts.ts';
+import { jsonForScript } from './html.ts';
+import { overrideAliases } from './layout-lookup.ts';
+import { checkPageData, pageDataError } from './page-data.ts';
+import { faqPageLd, webPageLd, webSiteLd } from './structured-data.ts';
+import { robotsTxt, sitemapXml } from './seo-files.ts';
+
+/** The slice of Eleventy's UserConfig this project uses (Eleventy ships no types). */
+export interface EleventyUserConfig {
+  setLibrary(name: string, library: unknown): void;
+  setIncludesDirectory(dir: string): void;
+  setTemplateFormats(formats: string[]): void;
+  setQuietMode(quiet: boolean): void;
+  addLayoutAlias(from: string, to: string): void;
+  addGlobalData(name: string, data: unknown): void;
+  addFilter(name: string, filter: (...args: any[]) => unknown): void;
+  addShortcode(name: string, shortcode: (this: ShortcodeThis, ...args: any[]) => string): void;
+  addNunjucksGlobal(name: string, value: unknown): void;
+  addPreprocessor(name: string, extensions: string, fn: (data: Record<string, any>, content: string) => unknown): void;
+  addPassthroughCopy(mapping: Record<string, string>): void;
+  addTemplate(virtualPath: string, content: string, data?: Record<string, unknown>): void;
+  addTransform(name: string, fn: (this: { page: { inputPath: string; outputPath: string | false } }, content: string) => string | Promise<string>): void;
+  addWatchTarget(target: string): void;
+  setServerOptions(options: Record<string, unknown>): void;
+  setDataDeepMerge?(deep: boolean): void;
+  on(event: string, handler: (...args: any[]) => unknown): void;
+}
+
+export interface ShortcodeThis {
+  page: { inputPath: string; url: string | false; outputPath: string | false };
+  ctx?: Record<string, unknown>;
+}
+
+/**
+ * Settings Eleventy only takes as a config file's return value, not through the
+ * config API: Markdown and HTML pages are preprocessed with Nunjucks (the
+ * default is Liquid, which would give editors a second template language).
+ */
+export const eleventyConfigOverrides = { markdownTemplateEngine: 'njk', htmlTemplateEngine: 'njk' } as const;
+
+/** Creates the Eleventy instance for a build context. */
+export async function createEleventy(context: BuildContext, options: { runMode?: 'build' | 'serve'; extra?: (config: EleventyUserConfig) => void } = {}): Promise<Eleventy> {
+  const eleventy = new Eleventy(context.contentDir, context.outputDir, {
+    quietMode: true,
+    runMode: options.runMode ?? 'build',
+    config: (config: EleventyUserConfig) => {
+      configureEleventy(config, context);
+      options.extra?.(config);
+    },
+  });
+  await eleventy.initializeConfig(eleventyConfigOverrides);
+  return eleventy;
+}
+
+/** Everything from Eleventy's options callback, in the order it applies. */
+export function configureEleventy(config: EleventyUserConfig, context: BuildContext): void {
+  useTemplateEngines(config, context);
+  useLayoutOverrides(config, context);
+  provideGlobalData(config, context);
+  addFiltersAndShortcodes(config, context);
+  checkFrontMatter(config, context);
+  copyAssets(config, context);
+  addSeoFiles(config, context);
+}
+
+function useTemplateEngines(config: EleventyUserConfig, context: BuildContext): void {
+  const loader = new nunjucks.FileSystemLoader(context.lookup.searchDirs);
+  // throwOnUndefined: an undefined variable renders as nothing in Nunjucks,
+  // which would ship a page with a silent hole; it is an error here instead.
+  const env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: true });
+  config.setLibrary('njk', env);
+  config.setLibrary('md', new MarkdownIt({ html: true, typographer: true }));
+  config.setTemplateFormats(['md', 'njk']);
+  config.setQuietMode(true);
+}
+
+function useLayoutOverrides(config: EleventyUserConfig, context: BuildContext): void {
+  // Eleventy resolves `layout:` inside one folder, relative to its input folder.
+  config.setIncludesDirectory(path.relative(context.contentDir, context.workspace.sharedLayoutsDir));
+  for (const [from, to] of overrideAliases(context.lookup, context.workspace.sharedLayoutsDir)) config.addLayoutAlias(from, to);
+  for (const dir of context.lookup.searchDirs) config.addWatchTarget(dir);
+}
+
+function provideGlobalData(config: EleventyUserConfig, context: BuildContext): void {
+  const { site, env } = context;
+  const productionUrl = site.environments['production']?.url ?? `https://${site.domain}`;
+  config.addGlobalData('site', {
+    domain: site.domain,
+    shortName: site.shortName,
+    title: site.title,
+    description: site.description,
+    language: site.language,
+    ogImage: site.ogImage,
+    nav: site.nav,
+    booking: site.booking,
+    analyticsId: site.analytics.measurementId,
+    /** Canonical URLs always name production, whatever is being built. */
+    url: productionUrl,
+  });
+  config.addGlobalData('env', { name: context.envName, production: context.production, url: env.url });
+  config.addGlobalData('build', { id: context.buildId });
+  config.addGlobalData('facts', context.facts);
+}
+
+function addFiltersAndShortcodes(config: EleventyUserConfig, context: BuildContext): void {
+  const productionUrl = context.site.environments['production']?.url ?? `https://${context.site.domain}`;
+  config.addFilter('absoluteUrl', (url: string) => new URL(url, productionUrl + '/').href);
+  config.addFilter('jsonLd', (value: unknown) => jsonForScript(value));
+  config.addNunjucksGlobal('webSiteLd', webSiteLd);
+  config.addNunjucksGlobal('webPageLd', webPageLd);
+  config.addNunjucksGlobal('faqPageLd', faqPageLd);
+  config.addShortcode(
+    'fact',
+    rememberingUserErrors(context, function (this: ShortcodeThis, name: string) {
+      return renderFact(context.facts, name, {
+        highlightUnfilled: !context.production,
+        factsFile: context.factsFile,
+        page: displayPath(context, path.resolve(this.page.inputPath)),
+      });
+    }),
+  );
+}
+
+function checkFrontMatter(config: EleventyUserConfig, context: BuildContext): void {
+  config.addPreprocessor('front-matter-check', 'md,njk', (data) => {
+    const inputPath = String(data['page']?.inputPath ?? '');
+    // Virtual templates (robots.txt, sitemap.xml) are ours, not an editor's.
+    if (data['eleventyExcludeFromCollections'] === true && data['generated'] === true) return undefined;
+    const problems = checkPageData(data, context.lookup, (dir) => displayPath(context, dir));
+    if (problems.length) throw pageDataError(displayPath(context, path.resolve(inputPath)), problems);
+    return undefined;
+  });
+}
+
+function copyAssets(config: EleventyUserConfig, context: BuildContext): void {
+  config.addPassthroughCopy({ [path.join(context.workspace.sharedLayoutsDir, 'assets')]: 'assets' });
+  config.addPassthroughCopy({ [path.join(context.site.dir, 'assets')]: 'assets' });
+}
+
+function addSeoFiles(config: EleventyUserConfig, context: BuildContext): void {
+  const generated = { eleventyExcludeFromCollections: true, generated: true };
+  config.addTemplate('robots.txt.njk', robotsTxt(context.production), { ...generated, permalink: '/robots.txt' });
+  if (context.production) config.addTemplate('sitemap.xml.njk', sitemapXml(), { ...generated, permalink: '/sitemap.xml' });
+}

@@ -1,0 +1,44 @@
+/**
+ * What a page's front matter must provide, checked before the page renders so an
+ * editor hears "description is required" rather than a template stack trace.
+ */
+import { z } from 'zod';
+import { BuildError } from '../errors.ts';
+import { resolveLayout, type LayoutLookup } from './layout-lookup.ts';
+
+const faqEntry = z.strictObject({ question: z.string().min(1), answer: z.string().min(1) });
+
+/** Keys an editor writes; everything else in the cascade comes from Eleventy or layouts. */
+export const frontMatterSchema = z.object({
+  title: z.string({ error: 'is required: the page title (also the <title> and Open Graph title)' }).min(1),
+  description: z.string({ error: 'is required: 50-160 characters for the meta description' }).min(1),
+  layout: z.string({ error: 'is required: which layout the page uses, such as page.njk or article.njk' }),
+  noindex: z.boolean().optional(),
+  faq: z.array(faqEntry).optional(),
+});
+
+export interface PageDataProblem {
+  key: string;
+  message: string;
+}
+
+export function checkPageData(data: Record<string, unknown>, lookup: LayoutLookup, show: (absolute: string) => string): PageDataProblem[] {
+  const problems: PageDataProblem[] = [];
+  const parsed = frontMatterSchema.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push({ key: issue.path.map(String).join('.') || '(front matter)', message: issue.message });
+    }
+  }
+  if (typeof data['layout'] === 'string' && !resolveLayout(lookup, data['layout'])) {
+    problems.push({
+      key: 'layout',
+      message: `"${data['layout']}" was not found; searched ${lookup.searchDirs.map((dir) => show(dir) + '/').join(' then ')}. Available: ${[...lookup.layouts.keys()].filter((name) => !name.includes('/')).join(', ')}`,
+    });
+  }
+  return problems;
+}
+
+export function pageDataError(page: string, problems: readonly PageDataProblem[]): BuildError {
+  return new BuildError(`${page}: front matter has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.map((p) => `  ${p.key}: ${p.message}`).join('\n')}`);
+}

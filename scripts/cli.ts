@@ -1,0 +1,73 @@
+/**
+ * The command line: thin on purpose. Each command parses its options, calls a
+ * function that returns a value (the same functions the tests call), and
+ * prints it. One error boundary at the bottom: a UserError prints its message
+ * and exits non-zero; anything else is a bug and keeps its stack.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { workspaceAt } from './config/sites.ts';
+import { isUserError } from './errors.ts';
+import { buildSites } from './build/build-sites.ts';
+import { printBuildSummary } from './build/summary.ts';
+import { startDevServer } from './build/dev-server.ts';
+import { consoleLogger, printError } from './terminal.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function createProgram(): Command {
+  const program = new Command('site')
+    .description('Build, check and publish 86from.com, sailjada.com and queenofsandiego.com')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program
+    .command('build')
+    .description('Build sites into dist/<env>/<domain>/ (production unless --env says otherwise)')
+    .addOption(new Option('--env <name>', 'environment to build for').default('production'))
+    .option('--site <name>', 'only this site (short name or domain); repeatable', collect, [])
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (options: { env: string; site: string[]; json?: boolean }) => {
+      const results = await buildSites({ workspace: workspaceAt(root), envName: options.env, sites: options.site, logger: consoleLogger() });
+      printBuildSummary(results, { json: Boolean(options.json) });
+    });
+
+  program
+    .command('dev')
+    .description("Serve one site on 127.0.0.1 with live reload (Eleventy's dev server)")
+    .requiredOption('--site <name>', 'site short name or domain')
+    .addOption(new Option('--env <name>', 'environment to build for').default('development'))
+    .option('--port <number>', 'port (default: the port of the environment URL)', (value) => Number.parseInt(value, 10))
+    .action(async (options: { site: string; env: string; port?: number }) => {
+      await startDevServer({ workspace: workspaceAt(root), site: options.site, envName: options.env, port: options.port, logger: consoleLogger() });
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (isUserError(error)) {
+      printError(error.message);
+      return error.exitCode;
+    }
+    process.stderr.write('This is a bug in the pipeline, not in your input. Details:\n');
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 70;
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const code = await main(process.argv.slice(2));
+  // Long-lived commands (dev) keep the event loop alive themselves.
+  if (code !== 0) process.exit(code);
+}

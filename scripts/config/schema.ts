@@ -1,0 +1,113 @@
+/**
+ * The shape of `sites/<domain>/site.yaml`, validated once on load.
+ *
+ * Resource IDs that are not known yet (buckets, distributions, analytics) are
+ * written as obvious placeholders — any value containing "placeholder" — so a
+ * build can run today and publishing can refuse to touch a resource nobody has
+ * named yet.
+ */
+import { z } from 'zod';
+
+export const PLACEHOLDER = /placeholder/i;
+
+export function isPlaceholder(value: string): boolean {
+  return PLACEHOLDER.test(value);
+}
+
+const hostname = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'must be a lowercase domain name such as example.com (no scheme, no path, no trailing dot)',
+  );
+
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/]+(?::\d+)?(?:\/[^\s]*)?$/, 'must be an absolute http:// or https:// URL')
+  .transform((url) => url.replace(/\/+$/, ''));
+
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+const bucketName = z
+  .string()
+  .regex(
+    /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens',
+  );
+
+const keyPrefix = z
+  .string()
+  .regex(
+    /^(?:[A-Za-z0-9!_.*'()-]+\/)*$/,
+    'must be empty or a key prefix ending in "/" without a leading "/", such as "site/"',
+  );
+
+const distributionId = z
+  .string()
+  .regex(/^(?:[A-Z0-9]{10,20}|PLACEHOLDER[A-Z0-9-]*)$/, 'must be a CloudFront distribution ID such as E2QWRUHAPOMQZL, or PLACEHOLDER-… until it is known');
+
+const measurementId = z
+  .string()
+  .regex(/^(?:G-[A-Z0-9]{6,12}|PLACEHOLDER[A-Z0-9-]*)$/, 'must be a GA4 measurement ID such as G-ABC123DEF4, or PLACEHOLDER-… until it is known');
+
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as America/Los_Angeles');
+
+export const distributionSchema = z.strictObject({
+  /** CloudFront distribution ID. */
+  id: distributionId,
+  /** The distribution origin's path (e.g. "/site"), so invalidation paths can drop it. */
+  originPath: z.string().regex(/^(?:\/[^\s/]+)*$/, 'must be empty or start with "/" and not end with one').default(''),
+});
+
+export const environmentSchema = z.strictObject({
+  /** Public URL of this environment, e.g. https://staging.86from.com */
+  url: httpUrl,
+  bucket: bucketName,
+  prefix: keyPrefix.default(''),
+  region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default('us-east-1'),
+  /** S3-compatible endpoint (for a local server); omitted for AWS itself. */
+  endpoint: httpUrl.optional(),
+  distributions: z.array(distributionSchema).default([]),
+});
+
+const navItem = z.strictObject({
+  title: z.string().min(1),
+  url: z.string().regex(/^\/(?:[a-z0-9-]+\/)*$/, 'must be a site path such as /about/'),
+});
+
+export const siteConfigSchema = z.strictObject({
+  domain: hostname,
+  shortName: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and hyphens, such as 86from'),
+  title: z.string().min(1).max(40),
+  description: z.string().min(50).max(160),
+  language: z.string().regex(/^[a-z]{2,3}(?:-[A-Z]{2})?$/, 'must be a language tag such as en or en-US'),
+  /** Path of the default Open Graph image, under the site's assets. */
+  ogImage: z.string().regex(/^\/[^\s]+\.(?:png|jpe?g)$/, 'must be a site path to a PNG or JPEG image'),
+  analytics: z.strictObject({ measurementId }),
+  booking: z.strictObject({
+    endpoint: z.union([httpUrl, z.string().regex(PLACEHOLDER, 'must be a URL')]),
+    siteName: z.string().min(1),
+    timezone,
+  }),
+  nav: z.array(navItem).min(1),
+  environments: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'environment names are lowercase letters, digits and hyphens'), environmentSchema)
+    .superRefine((envs, ctx) => {
+      for (const required of ['development', 'staging', 'production']) {
+        if (!(required in envs)) {
+          ctx.addIssue({ code: 'custom', message: `must declare the "${required}" environment`, path: [] });
+        }
+      }
+    }),
+});
+
+export type SiteConfigInput = z.input<typeof siteConfigSchema>;
+export type SiteConfigData = z.output<typeof siteConfigSchema>;
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type Distribution = z.output<typeof distributionSchema>;

@@ -1,0 +1,214 @@
+import { existsSync } from 'node:fs';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { workspaceAt } from '../../scripts/config/sites.ts';
+import { buildSites } from '../../scripts/build/build-sites.ts';
+import { readBuildRecord } from '../../scripts/build/build-record.ts';
+import { BuildError, ConfigError } from '../../scripts/errors.ts';
+import { rejects } from '../helpers/assert.ts';
+import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
+import { fixtureSite, page } from '../helpers/sites.ts';
+
+const quiet = { info() {}, warn() {} };
+
+interface Ctx { tmp: TempDir }
+const test = suite<Ctx>('build');
+
+test.before.each(async (ctx) => {
+  ctx.tmp = await tempDir();
+  await copySharedParts(ctx.tmp.dir);
+});
+test.after.each(async (ctx) => {
+  await ctx.tmp.cleanup();
+});
+
+async function build(ctx: Ctx, envName: string, sites: string[] = []) {
+  return buildSites({ workspace: workspaceAt(ctx.tmp.dir), envName, sites, logger: quiet });
+}
+
+const read = (ctx: Ctx, file: string) => readFile(path.join(ctx.tmp.dir, file), 'utf8');
+
+test('production: one analytics tag with the site ID, sitemap of indexable pages, robots names it, canonical on the production domain', async (ctx) => {
+  await ctx.tmp.write(
+    fixtureSite({
+      pages: {
+        'content/about.md': page('About us', 'Who we are and why this fixture site exists at all, in brief.', 'page.njk', 'About.'),
+        'content/hidden.md': page('Hidden', 'A page that must not be indexed, such as a thank-you page.', 'page.njk', 'Thanks.', 'noindex: true\n'),
+      },
+    }),
+  );
+  await build(ctx, 'production');
+  const home = await read(ctx, 'dist/production/fixture.test/index.html');
+  assert.is(home.match(/googletagmanager\.com\/gtag\/js\?id=G-TEST123456/g)?.length, 1);
+  assert.is(home.match(/gtag\("config"/g)?.length, 1);
+  assert.not.match(home, /name="robots"/);
+  assert.match(home, '<link rel="canonical" href="https://fixture.test/">');
+  const about = await read(ctx, 'dist/production/fixture.test/about/index.html');
+  assert.match(about, '<link rel="canonical" href="https://fixture.test/about/">');
+  const hidden = await read(ctx, 'dist/production/fixture.test/hidden/index.html');
+  assert.match(hidden, '<meta name="robots" content="noindex, nofollow">');
+  const sitemap = await read(ctx, 'dist/production/fixture.test/sitemap.xml');
+  assert.equal([...sitemap.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]), ['https://fixture.test/', 'https://fixture.test/about/']);
+  const robots = await read(ctx, 'dist/production/fixture.test/robots.txt');
+  assert.match(robots, 'Sitemap: https://fixture.test/sitemap.xml');
+  assert.match(robots, 'Allow: /');
+});
+
+test('staging and development: noindex everywhere, robots.txt disallows, no analytics, canonical still production', async (ctx) => {
+  await ctx.tmp.write(fixtureSite());
+  for (const envName of ['staging', 'development']) {
+    await build(ctx, envName);
+    const home = await read(ctx, `dist/${envName}/fixture.test/index.html`);
+    assert.match(home, '<meta name="robots" content="noindex, nofollow">');
+    assert.not.match(home, 'googletagmanager');
+    assert.not.match(home, 'gtag(');
+    assert.match(home, '<link rel="canonical" href="https://fixture.test/">');
+    assert.match(await read(ctx, `dist/${envName}/fixture.test/robots.txt`), /User-agent: \*\nDisallow: \//);
+    assert.not.ok(existsSync(path.join(ctx.tmp.dir, `dist/${envName}/fixture.test/sitemap.xml`)));
+  }
+});
+
+test('every page carries the build id, which is stable for the same sources and changes with them', async (ctx) => {
+  await ctx.tmp.write(fixtureSite());
+  const [first] = await build(ctx, 'production');
+  const [second] = await build(ctx, 'production');
+  assert.is(first!.record.buildId, second!.record.buildId);
+  assert.match(await read(ctx, 'dist/production/fixture.test/index.html'), `<meta name="build-id" content="${first!.record.buildId}">`);
+  await ctx.tmp.write({ 'sites/fixture.test/content/index.md': page('Fixture home', 'The home page of a fixture site, long enough to be a description.', 'page.njk', 'Changed.') });
+  const [third] = await build(ctx, 'production');
+  assert.is.not(third!.record.buildId, first!.record.buildId);
+  assert.is.not(third!.record.sourceDigest, first!.record.sourceDigest);
+});
+
+test('a site layout overrides the shared one of the same name; the others fall back to shared', async (ctx) => {
+  await ctx.tmp.write(
+    fixtureSite({
+      pages: {
+        'layouts/page.njk': '---\nlayout: base.njk\n---\n<div class="site-override">{{ content | safe }}</div>\n',
+        'layouts/partials/footer.njk': '<footer class="site-footer">Overridden footer</footer>\n',
+        'content/article.md': page('An article', 'An article page that should still use the shared article layout.', 'article.njk', 'Body.'),
+      },
+    }),
+  );
+  await build(ctx, 'production');
+  const home = await read(ctx, 'dist/production/fixture.test/index.html');
+  assert.match(home, '<div class="site-override">');
+  assert.match(home, 'Overridden footer');
+  assert.match(home, '<nav class="site-nav"'); // shared partial
+  const article = await read(ctx, 'dist/production/fixture.test/article/index.html');
+  assert.match(article, '<article class="article">'); // shared layout
+  assert.match(article, 'Overridden footer'); // but the site's partial
+  assert.not.match(article, 'site-override');
+});
+
+test('build record sits beside the tree with id, digest, git state and every file hashed', async (ctx) => {
+  await ctx.tmp.write(fixtureSite());
+  await build(ctx, 'production');
+  const record = await readBuildRecord(path.join(ctx.tmp.dir, 'dist/production/fixture.test.build.json'));
+  assert.is(record.site, 'fixture.test');
+  assert.is(record.environment, 'production');
+  assert.match(record.sourceDigest, /^[0-9a-f]{64}$/);
+  assert.is(record.git.commit, null); // the temp folder is not a git checkout
+  assert.is(record.git.clean, false);
+  const index = record.files.find((file) => file.path === 'index.html');
+  assert.ok(index);
+  const bytes = await readFile(path.join(ctx.tmp.dir, 'dist/production/fixture.test/index.html'));
+  assert.is(index!.size, bytes.length);
+  assert.is(index!.sha256, createHash('sha256').update(bytes).digest('hex'));
+  assert.is(index!.md5, createHash('md5').update(bytes).digest('hex'));
+  assert.is(index!.source, 'sites/fixture.test/content/index.md');
+  assert.ok(record.files.some((file) => file.path === 'assets/base.css'));
+  assert.not.ok(record.files.some((file) => file.path.endsWith('.build.json')));
+});
+
+test('a failed build leaves the previous output untouched and no temporary folders', async (ctx) => {
+  await ctx.tmp.write(fixtureSite());
+  await build(ctx, 'production');
+  const before = await read(ctx, 'dist/production/fixture.test/index.html');
+  await ctx.tmp.write({ 'sites/fixture.test/content/broken.md': page('Broken', 'A page whose template refers to a variable that does not exist.', 'page.njk', '{{ missingValue }}') });
+  await rejects(() => build(ctx, 'production'), BuildError);
+  assert.is(await read(ctx, 'dist/production/fixture.test/index.html'), before);
+  assert.equal((await readdir(path.join(ctx.tmp.dir, 'dist/production'))).sort(), ['fixture.test', 'fixture.test.build.json']);
+});
+
+async function buildError(ctx: Ctx, envName = 'production', sites: string[] = []): Promise<string> {
+  try {
+    await build(ctx, envName, sites);
+  } catch (error) {
+    assert.instance(error, Error);
+    assert.ok((error as { exitCode?: number }).exitCode, `expected a user error, got ${(error as Error).stack}`);
+    return (error as Error).message;
+  }
+  throw new Error('expected the build to fail');
+}
+
+test('broken front matter names the file and the line', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': '---\ntitle: Bad\ndescription: "unclosed\nlayout: page.njk\n---\nBody\n' } }));
+  const message = await buildError(ctx);
+  assert.match(message, /^sites\/fixture\.test\/content\/bad\.md:\d+: broken front matter/);
+});
+
+test('a missing layout names the page, the layout and the folders searched', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'layouts/partials/x.njk': '', 'content/bad.md': page('Bad', 'A page that asks for a layout that exists in no folder at all.', 'nonexistent.njk', 'Body') } }));
+  const message = await buildError(ctx);
+  assert.match(message, 'sites/fixture.test/content/bad.md');
+  assert.match(message, '"nonexistent.njk"');
+  assert.match(message, 'sites/fixture.test/layouts/ then shared-layouts/');
+});
+
+test('a missing description is named with what it is for', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': '---\ntitle: Bad\nlayout: page.njk\n---\nBody\n' } }));
+  const message = await buildError(ctx);
+  assert.match(message, 'sites/fixture.test/content/bad.md: front matter has a problem');
+  assert.match(message, 'description: is required');
+});
+
+test('an undefined variable names the file, line and expression', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': page('Bad', 'A page whose body prints a variable that nobody has defined.', 'page.njk', 'Line one\n\nCall {{ phoneNumber }} today') } }));
+  const message = await buildError(ctx);
+  assert.match(message, 'sites/fixture.test/content/bad.md:8:');
+  assert.match(message, '"phoneNumber" is undefined');
+  assert.match(message, 'Call {{ phoneNumber }} today');
+});
+
+test('unknown site and unknown environment list the valid names', async (ctx) => {
+  await ctx.tmp.write(fixtureSite());
+  assert.match(await buildError(ctx, 'production', ['nope']), 'Unknown site "nope". Valid sites: fixture (fixture.test).');
+  assert.match(await buildError(ctx, 'qa'), 'Unknown environment "qa" for fixture.test. Valid environments: development, production, staging');
+});
+
+test('an invalid site config fails before any output is written', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ extraConfig: 'colour: blue\n' }));
+  await rejects(() => build(ctx, 'production'), ConfigError);
+  assert.not.ok(existsSync(path.join(ctx.tmp.dir, 'dist')));
+});
+
+test('business facts: unfilled values show the neutral wording, highlighted outside production, and production warns', async (ctx) => {
+  await ctx.tmp.write(
+    fixtureSite({
+      pages: {
+        'facts.yaml': 'price:\n  label: Price per person\n  value: null\n  unknown: Ask us for current rates\nphone:\n  label: Phone\n  value: "+1 619 555 0100"\n  unknown: by e-mail\n',
+        'content/index.md': page('Fixture home', 'The home page of a fixture site, long enough to be a description.', 'page.njk', 'Price: {% fact "price" %}. Call {% fact "phone" %}.'),
+      },
+    }),
+  );
+  const warnings: string[] = [];
+  await buildSites({ workspace: workspaceAt(ctx.tmp.dir), envName: 'production', sites: [], logger: { info() {}, warn: (m) => warnings.push(m) } });
+  const production = await read(ctx, 'dist/production/fixture.test/index.html');
+  assert.match(production, 'Price: Ask us for current rates. Call +1 619 555 0100.');
+  assert.ok(warnings.some((w) => w.includes('1 business fact still unfilled') && w.includes('price')), warnings.join('\n'));
+  await build(ctx, 'staging');
+  const staging = await read(ctx, 'dist/staging/fixture.test/index.html');
+  assert.match(staging, /<mark class="fact-unfilled" data-fact="price"[^>]*>Ask us for current rates<\/mark>/);
+});
+
+test('an unknown fact name lists the known ones', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'facts.yaml': 'price:\n  label: Price\n  value: null\n  unknown: on request\n', 'content/index.md': page('Home', 'The home page of a fixture site, long enough to be a description.', 'page.njk', '{% fact "prise" %}') } }));
+  const message = await buildError(ctx);
+  assert.match(message, '{% fact "prise" %} names no fact in sites/fixture.test/facts.yaml. Known facts: price.');
+});
+
+test.run();
