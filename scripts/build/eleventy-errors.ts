@@ -31,8 +31,8 @@ export function translateEleventyError(error: unknown, options: TranslateOptions
   const page = sourcePageOf(chain, show);
   const yaml = chain.find((e): e is YamlError => (e as YamlError | null)?.name === 'YAMLException') as YamlError | undefined;
   if (yaml && page) {
-    // js-yaml counts lines from 0 inside the front matter block, which starts after the opening "---".
-    const line = yaml.mark ? yaml.mark.line + 2 : undefined;
+    // js-yaml counts from 0 in the text Eleventy hands it, which starts with the newline after the opening "---".
+    const line = yaml.mark ? yaml.mark.line + 1 : undefined;
     return new BuildError(`${page}${line ? `:${line}` : ''}: broken front matter: ${yaml.reason ?? 'not valid YAML'}. Fix the YAML between the "---" lines.`, { cause: error });
   }
 

@@ -151,6 +151,12 @@ test('broken front matter names the file and the line', async (ctx) => {
   assert.match(message, /^sites\/fixture\.test\/content\/bad\.md:\d+: broken front matter/);
 });
 
+test('a colon inside an unquoted value is reported on its own line', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': '---\ntitle: Bad\ndescription: Sail the bay: sunsets and more\nlayout: page.njk\n---\nBody\n' } }));
+  const message = await buildError(ctx);
+  assert.match(message, 'sites/fixture.test/content/bad.md:3: broken front matter: bad indentation of a mapping entry');
+});
+
 test('a missing layout names the page, the layout and the folders searched', async (ctx) => {
   await ctx.tmp.write(fixtureSite({ pages: { 'layouts/partials/x.njk': '', 'content/bad.md': page('Bad', 'A page that asks for a layout that exists in no folder at all.', 'nonexistent.njk', 'Body') } }));
   const message = await buildError(ctx);
