@@ -14,7 +14,7 @@ import { printBuildSummary } from './build/summary.ts';
 import { startDevServer } from './build/dev-server.ts';
 import { consoleLogger, printError } from './terminal.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -24,7 +24,10 @@ export function createProgram(): Command {
   const program = new Command('site')
     .description('Build, check and publish 86from.com, sailjada.com and queenofsandiego.com')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    // For tests and tooling: run against another checkout or a fixture workspace.
+    .addOption(new Option('--root <dir>', 'repository root holding sites/, shared-layouts/ and widgets/').default(repositoryRoot).hideHelp());
+  const root = () => path.resolve(program.opts<{ root: string }>().root);
 
   program
     .command('build')
@@ -33,7 +36,7 @@ export function createProgram(): Command {
     .option('--site <name>', 'only this site (short name or domain); repeatable', collect, [])
     .option('--json', 'print the result as JSON on stdout')
     .action(async (options: { env: string; site: string[]; json?: boolean }) => {
-      const results = await buildSites({ workspace: workspaceAt(root), envName: options.env, sites: options.site, logger: consoleLogger() });
+      const results = await buildSites({ workspace: workspaceAt(root()), envName: options.env, sites: options.site, logger: consoleLogger() });
       printBuildSummary(results, { json: Boolean(options.json) });
     });
 
@@ -44,7 +47,7 @@ export function createProgram(): Command {
     .addOption(new Option('--env <name>', 'environment to build for').default('development'))
     .option('--port <number>', 'port (default: the port of the environment URL)', (value) => Number.parseInt(value, 10))
     .action(async (options: { site: string; env: string; port?: number }) => {
-      await startDevServer({ workspace: workspaceAt(root), site: options.site, envName: options.env, port: options.port, logger: consoleLogger() });
+      await startDevServer({ workspace: workspaceAt(root()), site: options.site, envName: options.env, port: options.port, logger: consoleLogger() });
     });
 
   return program;

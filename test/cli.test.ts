@@ -1,0 +1,119 @@
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { copySharedParts, tempDir, type TempDir } from './helpers/fixture.ts';
+import { fixtureSite, page, siteConfigYaml } from './helpers/sites.ts';
+import { hasStackTrace, runCli, startCli, stopCli } from './helpers/cli.ts';
+
+interface Ctx { tmp: TempDir }
+const test = suite<Ctx>('cli');
+test.before.each(async (ctx) => {
+  ctx.tmp = await tempDir('cli-');
+  await copySharedParts(ctx.tmp.dir);
+  await ctx.tmp.write(fixtureSite());
+});
+test.after.each(async (ctx) => {
+  await ctx.tmp.cleanup();
+});
+
+test('build prints a summary and exits 0; --json is machine-readable', async (ctx) => {
+  const result = await runCli(['--root', ctx.tmp.dir, 'build', '--env', 'staging', '--json']);
+  assert.is(result.code, 0, result.stderr);
+  const parsed = JSON.parse(result.stdout) as { builds: Array<{ site: string; environment: string; pages: number }> };
+  assert.is(parsed.builds[0]?.site, 'fixture.test');
+  assert.is(parsed.builds[0]?.environment, 'staging');
+  assert.ok(await readFile(path.join(ctx.tmp.dir, 'dist/staging/fixture.test/index.html'), 'utf8'));
+});
+
+for (const [name, setup, expected] of [
+  ['unknown site', ['build', '--site', 'nope'], 'error: Unknown site "nope". Valid sites: fixture (fixture.test).'],
+  ['unknown environment', ['build', '--env', 'qa'], 'error: Unknown environment "qa" for fixture.test. Valid environments: development, production, staging'],
+] as const) {
+  test(`${name}: one clear line, exit code 1, no stack trace`, async (ctx) => {
+    const result = await runCli(['--root', ctx.tmp.dir, ...setup]);
+    assert.is(result.code, 1);
+    assert.match(result.stderr, expected);
+    assert.not.ok(hasStackTrace(result.stderr), result.stderr);
+  });
+}
+
+test('invalid site config: file, line and key, no stack trace', async (ctx) => {
+  await ctx.tmp.write({ 'sites/fixture.test/site.yaml': siteConfigYaml('fixture.test', 'fixture').replace('title: Fixture fixture', 'title: Fixture fixture\ntheme: dark') });
+  const result = await runCli(['--root', ctx.tmp.dir, 'build']);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, 'sites/fixture.test/site.yaml:4: theme: unknown key.');
+  assert.not.ok(hasStackTrace(result.stderr), result.stderr);
+});
+
+test('broken front matter: file and line, no stack trace', async (ctx) => {
+  await ctx.tmp.write({ 'sites/fixture.test/content/bad.md': '---\ntitle: [oops\nlayout: page.njk\n---\nBody\n' });
+  const result = await runCli(['--root', ctx.tmp.dir, 'build']);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, /error: sites\/fixture\.test\/content\/bad\.md:\d+: broken front matter/);
+  assert.not.ok(hasStackTrace(result.stderr), result.stderr);
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function fetchText(url: string): Promise<string | undefined> {
+  try {
+    // As a browser navigating: the dev server only injects its reload client then.
+    const response = await fetch(url, { headers: { 'sec-fetch-mode': 'navigate' } });
+    return response.ok ? await response.text() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function connects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+test('dev server: serves the site on 127.0.0.1 only, with live reload picking up an edit', async (ctx) => {
+  const port = await freePort();
+  const child = startCli(['--root', ctx.tmp.dir, 'dev', '--site', 'fixture', '--port', String(port)]);
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    const home = await waitFor(() => fetchText(`http://127.0.0.1:${port}/`), `the dev server (${output})`);
+    assert.match(home, 'Welcome aboard.');
+    assert.match(home, '<meta name="robots" content="noindex, nofollow">');
+    assert.match(home, /reload-client\.js/); // Eleventy's live-reload client is injected
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .find((address) => address && address.family === 'IPv4' && !address.internal);
+    if (external) assert.not.ok(await connects(external.address, port), `reachable on ${external.address}`);
+    await ctx.tmp.write({ 'sites/fixture.test/content/index.md': page('Fixture home', 'The home page of a fixture site, long enough to be a description.', 'page.njk', 'Edited while serving.') });
+    await waitFor(async () => ((await fetchText(`http://127.0.0.1:${port}/`))?.includes('Edited while serving.') ? true : undefined), 'the edit to show');
+  } finally {
+    await stopCli(child);
+  }
+});
+
+test.run();

@@ -1,0 +1,47 @@
+/** Runs the real CLI in a child process, the way a person at a terminal would. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot } from './fixture.ts';
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function cliArgs(args: readonly string[]): string[] {
+  return ['--import', 'tsx', path.join(repoRoot, 'scripts/cli.ts'), ...args];
+}
+
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, cliArgs(args), { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts a long-running CLI command; stop it with `stopCli`. */
+export function startCli(args: readonly string[]): ChildProcess {
+  return spawn(process.execPath, cliArgs(args), { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, detached: true });
+}
+
+export async function stopCli(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return;
+  const closed = new Promise((resolve) => child.once('close', resolve));
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  await closed;
+}
+
+/** No "    at file:line" lines: user errors are a message, not a stack trace. */
+export function hasStackTrace(text: string): boolean {
+  return /^\s+at .+[:(]\d+:\d+\)?$/m.test(text);
+}
