@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,14 +65,17 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function fetchText(url: string): Promise<string | undefined> {
-  try {
-    // As a browser navigating: the dev server only injects its reload client then.
-    const response = await fetch(url, { headers: { 'sec-fetch-mode': 'navigate' } });
-    return response.ok ? await response.text() : undefined;
-  } catch {
-    return undefined;
-  }
+/** GET like a browser navigating (the dev server only injects its reload client then). */
+function fetchText(url: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const request = http.get(url, { headers: { 'sec-fetch-mode': 'navigate', accept: 'text/html' } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve(response.statusCode === 200 ? body : undefined));
+    });
+    request.on('error', () => resolve(undefined));
+  });
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
