@@ -13,6 +13,7 @@ import { overrideAliases } from './layout-lookup.ts';
 import { checkPageData, pageDataError } from './page-data.ts';
 import { faqPageLd, webPageLd, webSiteLd } from './structured-data.ts';
 import { robotsTxt, sitemapXml } from './seo-files.ts';
+import { addWidgets } from '../widgets/add-widgets.ts';
 
 /** The slice of Eleventy's UserConfig this project uses (Eleventy ships no types). */
 export interface EleventyUserConfig {
@@ -67,6 +68,7 @@ export function configureEleventy(config: EleventyUserConfig, context: BuildCont
   useLayoutOverrides(config, context);
   provideGlobalData(config, context);
   addFiltersAndShortcodes(config, context);
+  addWidgets(config, context);
   checkFrontMatter(config, context);
   copyAssets(config, context);
   addSeoFiles(config, context);
