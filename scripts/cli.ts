@@ -8,11 +8,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { workspaceAt } from './config/sites.ts';
-import { isUserError } from './errors.ts';
+import { PublishError, isUserError } from './errors.ts';
 import { buildSites } from './build/build-sites.ts';
 import { printBuildSummary } from './build/summary.ts';
 import { startDevServer } from './build/dev-server.ts';
 import { consoleLogger, printError } from './terminal.ts';
+import { publishSites } from './publish/publish.ts';
+import { formatPlan, printOutcome } from './publish/summary.ts';
+import { terminalProgress } from './publish/progress.ts';
+import { confirmOnTerminal } from './publish/confirm.ts';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,6 +52,38 @@ export function createProgram(): Command {
     .option('--port <number>', 'port (default: the port of the environment URL)', (value) => Number.parseInt(value, 10))
     .action(async (options: { site: string; env: string; port?: number }) => {
       await startDevServer({ workspace: workspaceAt(root()), site: options.site, envName: options.env, port: options.port, logger: consoleLogger() });
+    });
+
+  program
+    .command('publish')
+    .description('Build, check and publish sites to an environment: upload what changed, delete what is gone, one CloudFront invalidation')
+    .requiredOption('--env <name>', 'environment to publish to (staging, production, local, …)')
+    .option('--site <name>', 'only this site (short name or domain); repeatable', collect, [])
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--json', 'print the plan and the report as JSON on stdout')
+    .option('--yes', 'do not ask for confirmation (production asks on a terminal)')
+    .option('--allow-deletes', 'allow more deletions than the site config\'s publish.deleteLimit')
+    .action(async (options: { env: string; site: string[]; dryRun?: boolean; json?: boolean; yes?: boolean; allowDeletes?: boolean }) => {
+      const json = Boolean(options.json);
+      const outcome = await publishSites({
+        workspace: workspaceAt(root()),
+        envName: options.env,
+        sites: options.site,
+        dryRun: Boolean(options.dryRun),
+        allowDeletes: Boolean(options.allowDeletes),
+        logger: consoleLogger({ quiet: json }),
+        progress: json ? undefined : terminalProgress,
+        onPlanned: (sites) => {
+          if (!json) for (const site of sites) process.stdout.write(formatPlan(site) + '\n\n');
+        },
+        confirm:
+          options.env === 'production' && !options.yes
+            ? (sites) => confirmOnTerminal(`Publish ${sites.length === 1 ? sites[0]!.plan.site : `${sites.length} sites`} to production?`)
+            : undefined,
+      });
+      printOutcome(outcome, { json });
+      const refusals = outcome.sites.flatMap((site) => site.plan.refusals);
+      if (outcome.dryRun && refusals.length > 0) throw new PublishError(`A real publish would refuse:\n${refusals.join('\n')}`);
     });
 
   return program;

@@ -74,7 +74,53 @@ export const environmentSchema = z.strictObject({
   /** S3-compatible endpoint (for a local server); omitted for AWS itself. */
   endpoint: httpUrl.optional(),
   distributions: z.array(distributionSchema).default([]),
+  /**
+   * When the S3 client adds checksums to requests. AWS accepts the SDK's
+   * default ("when-supported"); S3-compatible servers such as s3rver store the
+   * aws-chunked framing of a checksummed upload as the object's bytes, so an
+   * environment with an `endpoint` defaults to "when-required".
+   */
+  checksums: z.enum(['when-supported', 'when-required']).optional(),
+  /**
+   * Also store every `dir/index.html` at the key `dir/`, for a distribution
+   * whose origin is the bucket's REST endpoint (which has no index documents).
+   */
+  directoryIndexKeys: z.boolean().default(false),
 });
+
+const positiveInt = (max: number) => z.number().int('must be a whole number').min(0, 'must be 0 or more').max(max, `must be at most ${max}`);
+
+const cacheControl = z.string().regex(/^[a-z-]+(?:=\d+)?(?:, ?[a-z-]+(?:=\d+)?)*$/, 'must be a Cache-Control value such as "public, max-age=300"');
+
+/** How a site is published; every key is optional and documented in the README ("Publishing"). */
+export const publishSchema = z
+  .strictObject({
+    /** Key prefixes (relative to the environment's prefix) another process owns: never written, never deleted. */
+    protectedPrefixes: z.array(keyPrefix.refine((value) => value !== '', 'must not be empty (that would protect the whole site)')).default([]),
+    /** A publish deleting more than `count` objects, or more than `fraction` of the site, needs --allow-deletes. */
+    deleteLimit: z
+      .strictObject({
+        count: positiveInt(1_000_000).default(100),
+        fraction: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.5),
+      })
+      .prefault({}),
+    /** Publish `*.map` files (off: source maps stay on the build machine). */
+    sourceMaps: z.boolean().default(false),
+    /** Cache-Control per kind of file. */
+    cacheControl: z
+      .strictObject({
+        html: cacheControl.default('public, max-age=0, must-revalidate'),
+        fingerprinted: cacheControl.default('public, max-age=31536000, immutable'),
+        other: cacheControl.default('public, max-age=300'),
+      })
+      .prefault({}),
+    /**
+     * Invalidation paths per distribution before they collapse to wildcards;
+     * CloudFront bills each path beyond the free 1,000 a month.
+     */
+    maxInvalidationPaths: z.number().int('must be a whole number').min(1, 'must be at least 1').max(3000, 'must be at most 3000 (CloudFront\'s limit)').default(30),
+  })
+  .prefault({});
 
 const navItem = z.strictObject({
   title: z.string().min(1),
@@ -96,6 +142,7 @@ export const siteConfigSchema = z.strictObject({
     timezone,
   }),
   nav: z.array(navItem).min(1),
+  publish: publishSchema,
   environments: z
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'environment names are lowercase letters, digits and hyphens'), environmentSchema)
     .superRefine((envs, ctx) => {
@@ -111,3 +158,4 @@ export type SiteConfigInput = z.input<typeof siteConfigSchema>;
 export type SiteConfigData = z.output<typeof siteConfigSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type Distribution = z.output<typeof distributionSchema>;
+export type PublishConfig = z.output<typeof publishSchema>;

@@ -1,0 +1,196 @@
+/**
+ * Executes a plan, in the order that keeps the live site whole at every
+ * moment: new and changed assets, then pages (which may name those assets),
+ * then deletions (nothing live names them any more), then one invalidation
+ * per distribution, then the deploy record. Stopped anywhere, the bucket
+ * serves a consistent site, and running the publish again converges: what
+ * landed is unchanged next time, and the deploy record — written last — lets
+ * the next plan invalidate what this run changed but never invalidated.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { BuildRecord } from '../build/build-record.ts';
+import type { Logger } from '../build/context.ts';
+import { PublishError } from '../errors.ts';
+import { DEPLOY_RECORD_VERSION, deployRecordKey, isPlainMd5, type DeployRecord, type RecordedObject } from './deploy-record.ts';
+import type { Plan, PlannedUpload } from './plan.ts';
+import type { Ports } from './ports.ts';
+
+export interface ProgressSink {
+  start(files: number, bytes: number): void;
+  advance(upload: PlannedUpload): void;
+  stop(): void;
+}
+
+export interface ApplyOptions {
+  plan: Plan;
+  /** The built tree the plan's paths are relative to. */
+  outputDir: string;
+  build: Pick<BuildRecord, 'buildId' | 'sourceDigest' | 'git' | 'builtAt'>;
+  ports: Ports;
+  logger: Logger;
+  progress?: ProgressSink;
+  /** Uploads in flight at once. */
+  concurrency?: number;
+  now?: () => Date;
+}
+
+export interface PublishReport {
+  site: string;
+  environment: string;
+  bucket: string;
+  prefix: string;
+  buildId: string;
+  uploaded: number;
+  uploadedBytes: number;
+  unchanged: number;
+  deleted: number;
+  invalidations: Array<{ distributionId: string; id: string; status: string; paths: string[] }>;
+  deployRecordKey: string;
+  publishedAt: string;
+  milliseconds: number;
+}
+
+export const DEFAULT_CONCURRENCY = 16;
+
+export async function applyPlan(options: ApplyOptions): Promise<PublishReport> {
+  const { plan, ports } = options;
+  const started = performance.now();
+  const publishedAt = (options.now?.() ?? new Date()).toISOString();
+  assertApplicable(plan, ports);
+
+  const etags = new Map<string, string>();
+  const assets = plan.uploads.filter((upload) => upload.group === 'assets');
+  const pages = plan.uploads.filter((upload) => upload.group === 'html');
+  options.progress?.start(plan.totals.uploadFiles, plan.totals.uploadBytes);
+  try {
+    await uploadGroup(assets, options, etags);
+    await uploadGroup(pages, options, etags);
+  } finally {
+    options.progress?.stop();
+  }
+
+  if (plan.deletes.length > 0) {
+    options.logger.info(`  deleting ${plan.deletes.length} object${plan.deletes.length === 1 ? '' : 's'}`);
+    await ports.store.delete(plan.deletes.map((deletion) => deletion.key));
+  }
+
+  const invalidations: PublishReport['invalidations'] = [];
+  for (const invalidation of plan.invalidations) {
+    // Unique to this publish, and the same on the SDK's retries of the
+    // request: a retry after a lost answer returns the first invalidation
+    // rather than paying for a second one.
+    const callerReference = `${plan.site}/${plan.environment}/${plan.buildId}/${publishedAt}`;
+    const result = await ports.cdn!.invalidate({ distributionId: invalidation.distributionId, paths: invalidation.paths, callerReference });
+    invalidations.push({ distributionId: invalidation.distributionId, id: result.id, status: result.status, paths: [...invalidation.paths] });
+  }
+
+  const record = deployRecord(options, etags, invalidations, publishedAt);
+  const recordKey = deployRecordKey(plan.prefix, publishedAt, plan.buildId);
+  const body = Buffer.from(JSON.stringify(record) + '\n');
+  await ports.store.put({
+    key: recordKey,
+    body,
+    contentType: 'application/json',
+    cacheControl: 'no-store',
+    md5: createHash('md5').update(body).digest('hex'),
+    metadata: {},
+  });
+
+  return {
+    site: plan.site,
+    environment: plan.environment,
+    bucket: plan.bucket,
+    prefix: plan.prefix,
+    buildId: plan.buildId,
+    uploaded: plan.uploads.length,
+    uploadedBytes: plan.totals.uploadBytes,
+    unchanged: plan.unchanged.length,
+    deleted: plan.deletes.length,
+    invalidations,
+    deployRecordKey: recordKey,
+    publishedAt,
+    milliseconds: Math.round(performance.now() - started),
+  };
+}
+
+/** Checks that make a wrong plan fail before its first request. */
+function assertApplicable(plan: Plan, ports: Ports): void {
+  if (plan.refusals.length > 0) throw new PublishError(plan.refusals.join('\n'));
+  if (ports.store.bucket !== plan.bucket) throw new Error(`Plan for bucket ${plan.bucket} applied to ${ports.store.bucket}`);
+  for (const key of [...plan.uploads.map((upload) => upload.key), ...plan.deletes.map((deletion) => deletion.key)]) {
+    // The plan never makes such a key; this guards the guarantee, not the input.
+    if (!key.startsWith(plan.prefix) || key === plan.prefix) throw new Error(`Key "${key}" is outside the site's prefix "${plan.prefix}"`);
+  }
+  if (plan.invalidations.length > 0 && !ports.cdn) throw new Error('The plan invalidates paths but no CDN adapter was given');
+}
+
+async function uploadGroup(uploads: readonly PlannedUpload[], options: ApplyOptions, etags: Map<string, string>): Promise<void> {
+  const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
+  let failed = false;
+  const results = await Promise.allSettled(
+    uploads.map((upload) =>
+      limit(async () => {
+        // After one failure the queue drains without sending more: the group
+        // is incomplete either way, and pages must not follow partial assets.
+        if (failed) return;
+        try {
+          const body = await readFile(path.join(options.outputDir, ...upload.path.split('/')));
+          if (createHash('md5').update(body).digest('hex') !== upload.md5) {
+            throw new PublishError(
+              `${path.join(options.outputDir, upload.path)} changed after it was built (its MD5 no longer matches the build record). Publish again: it rebuilds first.`,
+            );
+          }
+          const { etag } = await options.ports.store.put({
+            key: upload.key,
+            body,
+            contentType: upload.contentType,
+            cacheControl: upload.cacheControl,
+            md5: upload.md5,
+            metadata: { sha256: upload.sha256, headers: upload.headerHash },
+          });
+          etags.set(upload.key, etag);
+          options.progress?.advance(upload);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }),
+    ),
+  );
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
+}
+
+function deployRecord(options: ApplyOptions, etags: ReadonlyMap<string, string>, invalidations: PublishReport['invalidations'], publishedAt: string): DeployRecord {
+  const { plan, build } = options;
+  const objects: Record<string, RecordedObject> = {};
+  const relative = (key: string) => key.slice(plan.prefix.length);
+  // The sha256 is kept only where the ETag cannot stand for the bytes.
+  const entry = (etag: string, headerHash: string, sha256: string): RecordedObject => [etag, headerHash, isPlainMd5(etag) ? '' : sha256];
+  for (const object of plan.unchanged) objects[relative(object.key)] = entry(object.etag, object.headerHash, object.sha256);
+  for (const upload of plan.uploads) objects[relative(upload.key)] = entry(etags.get(upload.key) ?? '', upload.headerHash, upload.sha256);
+  return {
+    version: DEPLOY_RECORD_VERSION,
+    site: plan.site,
+    environment: plan.environment,
+    bucket: plan.bucket,
+    prefix: plan.prefix,
+    buildId: build.buildId,
+    sourceDigest: build.sourceDigest,
+    git: build.git,
+    builtAt: build.builtAt,
+    publishedAt,
+    counts: {
+      uploaded: plan.uploads.length,
+      uploadedBytes: plan.totals.uploadBytes,
+      unchanged: plan.unchanged.length,
+      deleted: plan.deletes.length,
+      invalidationPaths: plan.totals.invalidationPaths,
+    },
+    invalidations,
+    objects,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * What the bucket holds under the site's prefix, read from the bucket itself
+ * (ListObjectsV2, paginated) — never from a local cache that can go stale.
+ *
+ * A listing gives each object's size and ETag but no headers or metadata.
+ * What it cannot tell comes from the last deploy record (one GET), trusted
+ * per key only while the listing shows the ETag the record wrote down, and
+ * as a last resort from HeadObject on that key alone. So a publish of an
+ * unchanged site costs the list pages and one GET, however many files it has.
+ */
+import pLimit from 'p-limit';
+import type { Logger } from '../build/context.ts';
+import { RESERVED_PREFIX, headerHashOf, type LocalFile } from './local-files.ts';
+import { isPlainMd5, latestDeployRecordKey, parseDeployRecord, type DeployRecord, type RecordedObject } from './deploy-record.ts';
+import type { ListedObject, ObjectHead, ObjectStore } from './ports.ts';
+
+export interface RemoteObject extends ListedObject {
+  /** The MD5 of the bytes, when the ETag is one. */
+  md5?: string;
+  sha256?: string;
+  headerHash?: string;
+  /** Where `sha256`/`headerHash` came from. */
+  knownFrom: 'deploy record' | 'object metadata' | 'listing';
+}
+
+export interface RemoteState {
+  prefix: string;
+  /** Objects of the site, sorted by key; the reserved prefix is not among them. */
+  objects: RemoteObject[];
+  /** Objects under `<prefix>.publish/` (deploy records; later, locks). */
+  reserved: ListedObject[];
+  previous?: { key: string; record: DeployRecord };
+  requests: { listPages: number; gets: number; heads: number };
+  notes: string[];
+}
+
+const HEAD_CONCURRENCY = 16;
+
+export async function readRemote(store: ObjectStore, prefix: string, local: readonly LocalFile[], logger: Logger): Promise<RemoteState> {
+  const requests = { listPages: 0, gets: 0, heads: 0 };
+  const notes: string[] = [];
+  const listed = await store.list(prefix, () => requests.listPages++);
+  const reservedPrefix = prefix + RESERVED_PREFIX;
+  const reserved = listed.filter((object) => object.key.startsWith(reservedPrefix));
+  const site = listed.filter((object) => !object.key.startsWith(reservedPrefix));
+
+  let previous: RemoteState['previous'];
+  const recordKey = latestDeployRecordKey(reserved, prefix);
+  if (recordKey) {
+    requests.gets++;
+    const bytes = await store.get(recordKey);
+    const record = bytes && parseDeployRecord(bytes);
+    if (record && record.prefix === prefix && record.bucket === store.bucket) previous = { key: recordKey, record };
+    else notes.push(`the last deploy record (${recordKey}) could not be used, so unchanged files are confirmed with HeadObject`);
+  }
+
+  const localByKey = new Map(local.map((file) => [file.key, file]));
+  const entryOf = (key: string) => previous?.record.objects[key.slice(prefix.length)];
+  const toInspect = site.filter((object) => needsHead(object, localByKey.get(object.key), entryOf(object.key)));
+  if (toInspect.length > 0) logger.info(`  checking headers of ${toInspect.length} object${toInspect.length === 1 ? '' : 's'} the last deploy record does not vouch for`);
+  const limit = pLimit(HEAD_CONCURRENCY);
+  const heads = new Map<string, ObjectHead>();
+  await Promise.all(
+    toInspect.map((object) =>
+      limit(async () => {
+        requests.heads++;
+        const head = await store.head(object.key);
+        if (head) heads.set(object.key, head);
+      }),
+    ),
+  );
+
+  return {
+    prefix,
+    objects: site.map((object) => identify(object, entryOf(object.key), heads.get(object.key))),
+    reserved,
+    previous,
+    requests,
+    notes,
+  };
+}
+
+/**
+ * Whether the listing and the record leave a question only HeadObject can
+ * answer for this key. Pure, so the request count is predictable and tested.
+ */
+export function needsHead(listed: ListedObject, local: LocalFile | undefined, recorded: RecordedObject | undefined): boolean {
+  // Not built any more: it is deleted or kept whatever its headers are.
+  if (!local) return false;
+  if (recorded && recorded[0] === listed.etag) return false;
+  // Different bytes are re-uploaded anyway; asking about their headers is wasted.
+  if (listed.size !== local.size) return false;
+  if (isPlainMd5(listed.etag)) return listed.etag === local.md5;
+  // Multipart or KMS: the ETag is not an MD5, only our metadata knows the bytes.
+  return true;
+}
+
+/** Everything known about one remote object, best source first: HeadObject, then the record, then the ETag. */
+export function identify(listed: ListedObject, recorded: RecordedObject | undefined, head: ObjectHead | undefined): RemoteObject {
+  const md5 = isPlainMd5(listed.etag) ? listed.etag : undefined;
+  if (head) {
+    return {
+      ...listed,
+      md5,
+      sha256: head.metadata['sha256'],
+      // The headers actually served, not the hash we meant to set: an edit
+      // made with another tool shows up as a difference.
+      headerHash: headerHashOf({ contentType: head.contentType ?? '', cacheControl: head.cacheControl ?? '' }),
+      knownFrom: 'object metadata',
+    };
+  }
+  if (recorded && recorded[0] === listed.etag) {
+    return { ...listed, md5, sha256: recorded[2] || undefined, headerHash: recorded[1], knownFrom: 'deploy record' };
+  }
+  return { ...listed, md5, knownFrom: 'listing' };
+}

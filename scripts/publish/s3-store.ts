@@ -1,0 +1,201 @@
+/**
+ * The object store on Amazon S3 or an S3-compatible server, through the AWS
+ * SDK. With `cloudfront-cdn.ts`, the only files that import the SDK.
+ */
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3';
+import { PublishError } from '../errors.ts';
+import { LOCAL_S3_CREDENTIALS } from '../s3-local/server.ts';
+import type { ListedObject, ObjectHead, ObjectStore, PutRequest } from './ports.ts';
+
+/** Static credentials (tests, the local server); AWS itself uses the standard chain. */
+export interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface S3StoreOptions {
+  bucket: string;
+  region: string;
+  /** An S3-compatible server; omitted for AWS. */
+  endpoint?: string;
+  /** Defaults to 'when-required' with an endpoint (see `checksums` in the config schema), else 'when-supported'. */
+  checksums?: 'when-supported' | 'when-required';
+  /** Defaults to the standard AWS chain, or s3rver's well-known pair for a loopback endpoint. */
+  credentials?: StaticCredentials;
+  /** Attempts per request; the SDK backs off between them on throttling and 5xx answers. */
+  maxAttempts?: number;
+}
+
+const DELETE_BATCH = 1000;
+
+export function isLoopback(endpoint: string | undefined): boolean {
+  if (!endpoint) return false;
+  const host = new URL(endpoint).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
+}
+
+export function s3Store(options: S3StoreOptions): ObjectStore {
+  const checksums = options.checksums ?? (options.endpoint ? 'when-required' : 'when-supported');
+  const checksumMode = checksums === 'when-required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+  const client = new S3Client({
+    region: options.region,
+    endpoint: options.endpoint,
+    // S3-compatible servers are reached by path (http://host/bucket/key); AWS by virtual host.
+    forcePathStyle: Boolean(options.endpoint),
+    followRegionRedirects: !options.endpoint,
+    requestChecksumCalculation: checksumMode,
+    responseChecksumValidation: checksumMode,
+    maxAttempts: options.maxAttempts ?? 5,
+    retryMode: 'standard',
+    // Real credentials are never sent to a local server.
+    credentials: options.credentials ?? (isLoopback(options.endpoint) ? LOCAL_S3_CREDENTIALS : undefined),
+  });
+  const { bucket } = options;
+  const where = `s3://${bucket}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
+  const fail = (action: string, error: unknown, key?: string): never => {
+    throw translate(error, { action, where, bucket, key, endpoint: options.endpoint });
+  };
+
+  return {
+    bucket,
+
+    async list(prefix: string, onPage?: (count: number) => void): Promise<ListedObject[]> {
+      const objects: ListedObject[] = [];
+      try {
+        for await (const page of paginateListObjectsV2({ client, pageSize: 1000 }, { Bucket: bucket, Prefix: prefix })) {
+          const contents = page.Contents ?? [];
+          onPage?.(contents.length);
+          for (const object of contents) {
+            if (object.Key === undefined) continue;
+            objects.push({ key: object.Key, size: object.Size ?? 0, etag: normaliseEtag(object.ETag) });
+          }
+        }
+      } catch (error) {
+        fail(`list ${prefix || '(whole bucket)'}`, error);
+      }
+      return objects;
+    },
+
+    async head(key: string): Promise<ObjectHead | undefined> {
+      try {
+        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return {
+          key,
+          size: head.ContentLength ?? 0,
+          etag: normaliseEtag(head.ETag),
+          contentType: head.ContentType,
+          cacheControl: head.CacheControl,
+          metadata: Object.fromEntries(Object.entries(head.Metadata ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
+        };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        return fail('read the headers of', error, key);
+      }
+    },
+
+    async get(key: string): Promise<Buffer | undefined> {
+      try {
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        return fail('read', error, key);
+      }
+    },
+
+    async put(request: PutRequest): Promise<{ etag: string }> {
+      try {
+        const result = await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: request.key,
+            // A Buffer, not a stream: a retried request can send it again.
+            Body: request.body,
+            ContentType: request.contentType,
+            CacheControl: request.cacheControl,
+            ContentMD5: Buffer.from(request.md5, 'hex').toString('base64'),
+            Metadata: request.metadata,
+          }),
+        );
+        return { etag: normaliseEtag(result.ETag) };
+      } catch (error) {
+        return fail('upload', error, request.key);
+      }
+    },
+
+    async delete(keys: readonly string[]): Promise<void> {
+      for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+        const batch = keys.slice(start, start + DELETE_BATCH);
+        let errors: { Key?: string; Code?: string; Message?: string }[] = [];
+        try {
+          const result = await client.send(
+            new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((key) => ({ Key: key })), Quiet: true } }),
+          );
+          errors = result.Errors ?? [];
+        } catch (error) {
+          fail(`delete ${batch.length} objects from`, error);
+        }
+        if (errors.length > 0) {
+          const sample = errors.slice(0, 5).map((error) => `${error.Key}: ${error.Code ?? 'error'} ${error.Message ?? ''}`.trim());
+          throw new PublishError(
+            `S3 refused to delete ${errors.length} of ${batch.length} objects in ${where}:\n  ${sample.join('\n  ')}${errors.length > 5 ? '\n  …' : ''}\nCheck the s3:DeleteObject permission (README, "Publishing"), then publish again: it deletes what is left.`,
+          );
+        }
+      }
+    },
+  };
+}
+
+/** S3 quotes ETags; KMS and multipart ETags are not MD5s and stay as they are otherwise. */
+export function normaliseEtag(etag: string | undefined): string {
+  return (etag ?? '').replace(/^W\//, '').replace(/"/g, '').toLowerCase();
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return name === 'NotFound' || name === 'NoSuchKey' || status === 404;
+}
+
+interface Context {
+  action: string;
+  where: string;
+  bucket: string;
+  key?: string;
+  endpoint?: string;
+}
+
+/** SDK errors become one sentence saying what failed, where, and what to do; the original stays as the cause. */
+function translate(error: unknown, context: Context): PublishError {
+  const target = context.key ? `"${context.key}" in ${context.where}` : context.where;
+  const code = (error as { code?: string }).code ?? (error as { name?: string }).name ?? '';
+  const message = error instanceof Error ? error.message : String(error);
+  let advice: string;
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) {
+    advice = context.endpoint
+      ? `nothing answers at ${context.endpoint}. Start the local server with npm run s3:local (or fix the environment's endpoint).`
+      : 'the connection was refused. Check the network and the region.';
+  } else if (code === 'NoSuchBucket') {
+    advice = `the bucket "${context.bucket}" does not exist. Create it, or fix the bucket name in the site config${context.endpoint ? '; npm run s3:local creates the local buckets' : ''}.`;
+  } else if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
+    advice = 'no AWS credentials were found. Sign in (aws sso login, or set AWS_PROFILE / AWS_ACCESS_KEY_ID) and publish again.';
+  } else if (['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired'].includes(code)) {
+    advice = 'the AWS credentials have expired. Renew them (aws sso login, or refresh your session) and publish again.';
+  } else if (['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled'].includes(code)) {
+    advice = `access was denied (${code}). The identity needs the permissions listed in the README ("Publishing").`;
+  } else if (error instanceof S3ServiceException) {
+    advice = `S3 answered ${code}${error.$metadata.httpStatusCode ? ` (HTTP ${error.$metadata.httpStatusCode})` : ''}: ${message}. Publish again; a publish that stopped part-way converges when re-run.`;
+  } else {
+    advice = `${message}. Publish again; a publish that stopped part-way converges when re-run.`;
+  }
+  return new PublishError(`Could not ${context.action} ${target}: ${advice}`, { cause: error });
+}
