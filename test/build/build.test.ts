@@ -87,7 +87,7 @@ test('a site layout overrides the shared one of the same name; the others fall b
   await ctx.tmp.write(
     fixtureSite({
       pages: {
-        'layouts/page.njk': '---\nlayout: base.njk\n---\n<div class="site-override">{{ content | safe }}</div>\n',
+        'layouts/page.njk': '---\nlayout: base.njk\n---\n<div class="site-override"><h1>{{ title }}</h1>{{ content | safe }}</div>\n',
         'layouts/partials/footer.njk': '<footer class="site-footer">Overridden footer</footer>\n',
         'content/article.md': page('An article', 'An article page that should still use the shared article layout.', 'article.njk', 'Body.'),
       },

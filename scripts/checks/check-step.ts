@@ -1,0 +1,91 @@
+/**
+ * The checks as a build output step: they run on the finished tree before it
+ * is swapped into `dist/`, so every build — and so every publish — is checked,
+ * and a failure leaves the previous output untouched.
+ *
+ * The full report of the latest run (every problem, waiver and external link)
+ * is written to `.cache/checks/<domain>/<env>.report.json`: outside `dist/`,
+ * so a failed build leaves `dist/` exactly as it was, and never published.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { BuildContext } from '../build/context.ts';
+import type { BuiltPage, OutputStep } from '../build/output-steps.ts';
+import { CheckError } from '../errors.ts';
+import type { CheckSettings } from './check.ts';
+import { formatProblem } from './problem.ts';
+import { runChecks, type CheckReport } from './run-checks.ts';
+import type { Waivers } from './waivers.ts';
+
+/** How many problems the error message lists before pointing at the report file. */
+const LISTED = 40;
+
+const waiversByBuild = new WeakMap<BuildContext, Map<string, Waivers>>();
+const reportsByBuild = new WeakMap<readonly BuiltPage[], CheckReport>();
+
+/** Called while Eleventy reads a page's front matter. */
+export function rememberWaivers(context: BuildContext, source: string, waivers: Waivers): void {
+  const map = waiversByBuild.get(context) ?? new Map<string, Waivers>();
+  map.set(source, waivers);
+  waiversByBuild.set(context, map);
+}
+
+/** The check report of a build, looked up by the build's page list (the same array BuildResult carries). */
+export function checkReportOf(pages: readonly BuiltPage[]): CheckReport | undefined {
+  return reportsByBuild.get(pages);
+}
+
+export function checkSettingsFor(context: BuildContext): CheckSettings {
+  const productionUrl = context.site.environments['production']?.url ?? `https://${context.site.domain}`;
+  return {
+    environment: context.envName,
+    production: context.production,
+    productionOrigin: new URL(productionUrl).origin,
+    environmentOrigin: new URL(context.env.url).origin,
+    analyticsId: context.site.analytics.measurementId,
+  };
+}
+
+function checksDir(context: BuildContext): string {
+  return path.join(context.workspace.root, '.cache', 'checks', context.site.domain);
+}
+
+export function checkReportFile(context: BuildContext): string {
+  return path.join(checksDir(context), `${context.envName}.report.json`);
+}
+
+export function checkCacheFile(context: BuildContext): string {
+  return path.join(checksDir(context), `${context.envName}.json`);
+}
+
+export function describeFailure(context: BuildContext, report: CheckReport, reportFile: string): string {
+  const failed = report.checks.filter((check) => !check.passed).map((check) => `${check.name} (${check.problems})`);
+  const listed = report.problems.slice(0, LISTED).map((problem) => `  ${formatProblem(problem)}`);
+  const more = report.problems.length > LISTED ? [`  … and ${report.problems.length - LISTED} more`] : [];
+  return [
+    `${context.site.domain} (${context.envName}): ${report.problems.length} check problem${report.problems.length === 1 ? '' : 's'} in the built pages — failed: ${failed.join(', ')}. Nothing in dist/ was replaced.`,
+    ...listed,
+    ...more,
+    `Every problem is in ${path.relative(context.workspace.root, reportFile)}. Fix the source page named after each problem; a page can waive a page-level rule in its front matter with a reason (waive: { rule-name: "why" }).`,
+  ].join('\n');
+}
+
+export const checkStep: OutputStep = {
+  name: 'checks',
+  async run(context, pages) {
+    const report = await runChecks({
+      outputDir: context.outputDir,
+      sources: new Map(pages.map((page) => [page.path, page.source])),
+      settings: checkSettingsFor(context),
+      buildId: context.buildId,
+      cacheFile: checkCacheFile(context),
+      waivers: waiversByBuild.get(context),
+    });
+    reportsByBuild.set(pages, report);
+    const reportFile = checkReportFile(context);
+    await mkdir(path.dirname(reportFile), { recursive: true });
+    await writeFile(reportFile, JSON.stringify({ site: context.site.domain, environment: context.envName, buildId: context.buildId, ...report }, null, 2) + '\n');
+    if (report.cache.discarded) context.logger.warn(`${context.site.domain}: check cache ${report.cache.discarded}; every page was checked again`);
+    if (!report.passed) throw new CheckError(describeFailure(context, report, reportFile));
+  },
+};

@@ -1,0 +1,23 @@
+/**
+ * Every check, in report order. Workers import this module too, so it must
+ * stay free of anything that only works on the main thread.
+ */
+import type { Check } from './check.ts';
+import { htmlValidityCheck } from './html-validity.ts';
+import { imagesCheck } from './images.ts';
+import { findInlineScriptErrors } from './inline-scripts.ts';
+import { linksCheck } from './links.ts';
+import { seoCheck } from './seo.ts';
+import { findTemplateLeaks } from './template-leak.ts';
+
+/** The template-leak guard and the inline-script parse are pure functions of the page (written with the booking widget). */
+const templateLeakCheck: Check = { name: 'template-leak', version: 1, page: (page) => ({ problems: findTemplateLeaks(page.html) }) };
+const inlineScriptsCheck: Check = { name: 'inline-scripts', version: 1, page: (page) => ({ problems: findInlineScriptErrors(page.html) }) };
+
+export const checks: readonly Check[] = [htmlValidityCheck, linksCheck, seoCheck, imagesCheck, templateLeakCheck, inlineScriptsCheck];
+
+export function checkNamed(name: string): Check {
+  const check = checks.find((candidate) => candidate.name === name);
+  if (!check) throw new Error(`no check named "${name}"`);
+  return check;
+}

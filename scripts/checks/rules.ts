@@ -1,0 +1,61 @@
+/**
+ * Rule names are stable: reports show them and page front matter names them to
+ * waive a rule (`waive: { seo/title-length: "reason" }`). Only rules about one
+ * page's own content can be waived; rules that protect the build as a whole
+ * (broken links, analytics, noindex outside production, the sitemap, template
+ * leaks, script syntax) cannot.
+ */
+
+export const SEO_RULES = {
+  title: 'seo/title',
+  titleLength: 'seo/title-length',
+  titleUnique: 'seo/title-unique',
+  description: 'seo/description',
+  descriptionLength: 'seo/description-length',
+  descriptionUnique: 'seo/description-unique',
+  h1: 'seo/h1',
+  htmlLang: 'seo/html-lang',
+  canonical: 'seo/canonical',
+  openGraph: 'seo/open-graph',
+  jsonLd: 'seo/json-ld',
+  imgAlt: 'seo/img-alt',
+  noindex: 'seo/noindex',
+  analytics: 'seo/analytics',
+  sitemap: 'seo/sitemap',
+  robotsTxt: 'seo/robots-txt',
+} as const;
+
+export const LINK_RULES = {
+  broken: 'links/broken',
+  fragment: 'links/fragment',
+  empty: 'links/empty',
+} as const;
+
+export const IMAGE_RULES = {
+  dimensions: 'images/dimensions',
+  hotlinked: 'images/hotlinked',
+} as const;
+
+/** html-validate's own rules are reported as `html-validate/<rule>`. */
+export const HTML_VALIDATE_PREFIX = 'html-validate/';
+
+const WAIVABLE = new Set<string>([
+  SEO_RULES.title,
+  SEO_RULES.titleLength,
+  SEO_RULES.titleUnique,
+  SEO_RULES.description,
+  SEO_RULES.descriptionLength,
+  SEO_RULES.descriptionUnique,
+  SEO_RULES.h1,
+  SEO_RULES.openGraph,
+  SEO_RULES.imgAlt,
+  IMAGE_RULES.dimensions,
+]);
+
+export function isWaivable(rule: string): boolean {
+  return WAIVABLE.has(rule) || (rule.startsWith(HTML_VALIDATE_PREFIX) && rule.length > HTML_VALIDATE_PREFIX.length);
+}
+
+export function waivableRules(): string[] {
+  return [...WAIVABLE, `${HTML_VALIDATE_PREFIX}<rule>`];
+}

@@ -1,0 +1,195 @@
+/**
+ * The check runner: every HTML file of a built tree through every check.
+ *
+ *   list the tree → read and hash each page → take what the cache still
+ *   vouches for → run the rest (worker threads for large builds, this thread
+ *   for small ones, where starting workers would cost more than it saves) →
+ *   save the cache → site parts → waivers → one report value.
+ *
+ * Every HTML file in the tree is checked, not only those Eleventy reports, so
+ * a page copied in some other way cannot slip past.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { glob } from 'tinyglobby';
+import type { Check, CheckSettings, PageResult, SitePage } from './check.ts';
+import { CheckCache, contentHash, settingsHash } from './check-cache.ts';
+import type { ImagesSiteData } from './images.ts';
+import type { ExternalLink, LinksSiteData } from './links.ts';
+import { runPageJobs, type PageJob, type PageJobResult } from './page-jobs.ts';
+import { byPosition, type Problem } from './problem.ts';
+import { checks as registeredChecks } from './registry.ts';
+import { applyWaivers, type WaivedProblem, type Waivers } from './waivers.ts';
+import { sharedWorkerPool, type WorkerPool } from './worker-pool.ts';
+
+/** Below this many pages to check, this thread is faster than starting workers (about 0.7 s each to load). */
+export const WORKER_THRESHOLD = 120;
+
+export interface RunChecksOptions {
+  outputDir: string;
+  /** Output file → the source file it was rendered from. */
+  sources: ReadonlyMap<string, string>;
+  settings: CheckSettings;
+  /** Masked out of the content hash (see check-cache.ts). */
+  buildId: string;
+  cacheFile: string;
+  /** Source file → its front matter waivers. */
+  waivers?: ReadonlyMap<string, Waivers>;
+  /** Site paths that are declared redirects. */
+  redirects?: ReadonlySet<string>;
+  checks?: readonly Check[];
+  /** `auto` picks by page count; tests force one or the other. */
+  parallel?: 'auto' | 'inline' | 'workers';
+  pool?: WorkerPool;
+}
+
+export interface CheckSummary {
+  name: string;
+  passed: boolean;
+  problems: number;
+  waived: number;
+  /** Time spent in this check: its page part summed over pages (across threads) plus its site part. */
+  ms: number;
+  /** Pages whose page part ran in this build. */
+  checked: number;
+  /** Pages whose result came from the cache. */
+  cached: number;
+}
+
+export interface CheckReport {
+  passed: boolean;
+  checks: CheckSummary[];
+  problems: Problem[];
+  waived: WaivedProblem[];
+  pages: number;
+  images: number;
+  externalLinks: ExternalLink[];
+  cache: { hits: number; misses: number; discarded?: string };
+  /** Time spent parsing pages for the checks that share a parse. */
+  parseMs: number;
+  /** Wall time of the whole run. */
+  ms: number;
+  threads: 'inline' | 'workers' | 'none';
+}
+
+interface PageFile {
+  file: string;
+  html: string;
+  hash: string;
+}
+
+async function readPages(outputDir: string, files: readonly string[], buildId: string): Promise<PageFile[]> {
+  const limit = pLimit(64);
+  return Promise.all(
+    files.map((file) =>
+      limit(async () => {
+        const html = await readFile(path.join(outputDir, file), 'utf8');
+        return { file, html, hash: contentHash(html, buildId) };
+      }),
+    ),
+  );
+}
+
+async function runJobs(jobs: PageJob[], options: RunChecksOptions): Promise<{ results: PageJobResult[]; threads: CheckReport['threads'] }> {
+  if (jobs.length === 0) return { results: [], threads: 'none' };
+  const mode = options.parallel ?? 'auto';
+  const useWorkers = mode === 'workers' || (mode === 'auto' && jobs.length >= WORKER_THRESHOLD);
+  if (!useWorkers) return { results: runPageJobs(jobs, options.settings), threads: 'inline' };
+  const pool = options.pool ?? sharedWorkerPool();
+  return { results: await pool.run(jobs, options.settings), threads: 'workers' };
+}
+
+export async function runChecks(options: RunChecksOptions): Promise<CheckReport> {
+  const start = performance.now();
+  const checks = options.checks ?? registeredChecks;
+  const pageChecks = checks.filter((check) => check.page);
+  const allFiles = (await glob('**/*', { cwd: options.outputDir, onlyFiles: true, dot: true })).sort();
+  const htmlFiles = allFiles.filter((file) => file.endsWith('.html'));
+  const pages = await readPages(options.outputDir, htmlFiles, options.buildId);
+
+  const cache = await CheckCache.load(options.cacheFile);
+  const hashes = new Map(pageChecks.map((check) => [check.name, settingsHash(check, options.settings)]));
+  const results = new Map<string, Map<string, PageResult>>(pageChecks.map((check) => [check.name, new Map()]));
+  const jobs: PageJob[] = [];
+  for (const page of pages) {
+    const needed: string[] = [];
+    for (const check of pageChecks) {
+      const cached = cache.get(check, page.hash, hashes.get(check.name)!);
+      if (cached) results.get(check.name)!.set(page.file, cached);
+      else needed.push(check.name);
+    }
+    if (needed.length) jobs.push({ file: page.file, html: page.html, checks: needed });
+  }
+
+  const { results: computed, threads } = await runJobs(jobs, options);
+  const pageMs = new Map<string, number>();
+  let parseMs = 0;
+  const hashOf = new Map(pages.map((page) => [page.file, page.hash]));
+  for (const job of computed) {
+    parseMs += job.ms['parse'] ?? 0;
+    for (const [name, result] of Object.entries(job.results)) {
+      results.get(name)!.set(job.file, result);
+      const check = pageChecks.find((candidate) => candidate.name === name)!;
+      cache.set(check, hashOf.get(job.file)!, hashes.get(name)!, result);
+      pageMs.set(name, (pageMs.get(name) ?? 0) + (job.ms[name] ?? 0));
+    }
+  }
+  await cache.save();
+
+  const files = new Set(allFiles);
+  const sourceOf = (file: string) => options.sources.get(file);
+  const problems: Problem[] = [];
+  const summaries: Array<CheckSummary & { all: Problem[] }> = [];
+  let externalLinks: ExternalLink[] = [];
+  let images = 0;
+  for (const check of checks) {
+    const own: Problem[] = [];
+    const byPage = results.get(check.name);
+    for (const page of pages) {
+      for (const problem of byPage?.get(page.file)?.problems ?? []) own.push({ ...problem, file: page.file, source: sourceOf(page.file) });
+    }
+    let siteMs = 0;
+    if (check.site) {
+      const siteStart = performance.now();
+      const sitePages: SitePage[] = pages.map((page) => ({ file: page.file, source: sourceOf(page.file), data: byPage?.get(page.file)?.data }));
+      const site = await check.site({ outputDir: options.outputDir, settings: options.settings, files, pages: sitePages, redirects: options.redirects ?? new Set() });
+      siteMs = performance.now() - siteStart;
+      for (const problem of site.problems) own.push({ ...problem, source: problem.source ?? sourceOf(problem.file) });
+      if (check.name === 'links') externalLinks = (site.data as LinksSiteData).external;
+      if (check.name === 'images') images = (site.data as ImagesSiteData).files;
+    }
+    const jobsOfCheck = computed.filter((job) => check.name in job.results).length;
+    summaries.push({
+      name: check.name,
+      passed: false,
+      problems: 0,
+      waived: 0,
+      ms: (pageMs.get(check.name) ?? 0) + siteMs,
+      checked: check.page ? jobsOfCheck : 0,
+      cached: check.page ? pages.length - jobsOfCheck : 0,
+      all: own,
+    });
+    problems.push(...own);
+  }
+
+  const { kept, waived } = applyWaivers(problems, options.waivers ?? new Map());
+  const keptSet = new Set(kept);
+  const checkSummaries: CheckSummary[] = summaries.map(({ all, ...summary }) => {
+    const failing = all.filter((problem) => keptSet.has(problem)).length;
+    return { ...summary, problems: failing, waived: all.length - failing, passed: failing === 0 };
+  });
+  return {
+    passed: kept.length === 0,
+    checks: checkSummaries,
+    problems: kept.sort(byPosition),
+    waived: waived.sort(byPosition),
+    pages: pages.length,
+    images,
+    externalLinks,
+    cache: { hits: cache.hits, misses: cache.misses, ...(cache.discarded ? { discarded: cache.discarded } : {}) },
+    parseMs,
+    ms: performance.now() - start,
+    threads,
+  };
+}

@@ -1,0 +1,314 @@
+/**
+ * SEO rules. Per page: one title of at most 60 characters, one meta description
+ * of 50–160, one h1, lang on <html>, one absolute canonical on the production
+ * domain, Open Graph title/description/url/image, JSON-LD that parses, images
+ * with alt, noindex outside production, and exactly one analytics tag with the
+ * site's own ID in production (none elsewhere). Per build: titles and
+ * descriptions unique, sitemap.xml listing exactly the indexable pages,
+ * robots.txt matching the environment.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Parser } from 'htmlparser2';
+import type { Check, CheckSettings, PageInput, PageResult, SiteInput, SitePage } from './check.ts';
+import { elementsNamed, linksWithRel, metaNamed, type ParsedPage } from './parsed-page.ts';
+import { lineIndex, positionAt } from './positions.ts';
+import type { PageProblem, Problem } from './problem.ts';
+import { SEO_RULES as RULES } from './rules.ts';
+import { pathOfFile } from './site-paths.ts';
+
+export const TITLE_MAX = 60;
+export const DESCRIPTION_MIN = 50;
+export const DESCRIPTION_MAX = 160;
+
+interface Located {
+  line: number;
+  column: number;
+}
+
+export interface SeoPageData {
+  title?: { text: string } & Located;
+  description?: { text: string } & Located;
+  noindex: boolean;
+}
+
+const GTAG_LOADER = /^https:\/\/www\.googletagmanager\.com\/gtag\/js\?id=([^&]+)/;
+
+function characters(text: string): number {
+  return [...text].length;
+}
+
+function clean(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function at(element: Located): Located {
+  return { line: element.line, column: element.column };
+}
+
+function problem(rule: string, where: Located, message: string): PageProblem {
+  return { rule, ...at(where), message };
+}
+
+const TOP: Located = { line: 1, column: 1 };
+
+function headElement(page: ParsedPage): Located {
+  return elementsNamed(page, 'html')[0] ?? TOP;
+}
+
+function checkTitle(page: ParsedPage, problems: PageProblem[]): SeoPageData['title'] {
+  const titles = elementsNamed(page, 'title');
+  if (titles.length !== 1) {
+    problems.push(problem(RULES.title, titles[1] ?? headElement(page), `has ${titles.length} <title> elements; a page needs exactly one`));
+  }
+  const first = titles[0];
+  if (!first) return undefined;
+  const text = clean(first.text);
+  if (text === '') problems.push(problem(RULES.title, first, '<title> is empty'));
+  if (characters(text) > TITLE_MAX) {
+    problems.push(problem(RULES.titleLength, first, `title is ${characters(text)} characters, over ${TITLE_MAX} (search results cut it): "${text}". Shorten the page title (the " | Site" suffix counts)`));
+  }
+  return { text, ...at(first) };
+}
+
+function checkDescription(page: ParsedPage, problems: PageProblem[]): SeoPageData['description'] {
+  const descriptions = metaNamed(page, 'description');
+  if (descriptions.length !== 1) {
+    problems.push(problem(RULES.description, descriptions[1] ?? headElement(page), `has ${descriptions.length} meta descriptions; a page needs exactly one`));
+  }
+  const first = descriptions[0];
+  if (!first) return undefined;
+  const text = clean(first.attributes['content'] ?? '');
+  const length = characters(text);
+  if (length < DESCRIPTION_MIN || length > DESCRIPTION_MAX) {
+    problems.push(problem(RULES.descriptionLength, first, `meta description is ${length} characters; it must be ${DESCRIPTION_MIN}-${DESCRIPTION_MAX} (set \`description\` in the front matter)`));
+  }
+  return { text, ...at(first) };
+}
+
+function checkHeadings(page: ParsedPage, problems: PageProblem[]): void {
+  const h1s = elementsNamed(page, 'h1');
+  if (h1s.length !== 1) problems.push(problem(RULES.h1, h1s[1] ?? headElement(page), `has ${h1s.length} <h1> elements; a page needs exactly one`));
+}
+
+function checkLang(page: ParsedPage, problems: PageProblem[]): void {
+  const html = elementsNamed(page, 'html')[0];
+  if (!html?.attributes['lang']?.trim()) problems.push(problem(RULES.htmlLang, html ?? TOP, '<html> has no lang attribute'));
+}
+
+function isOnOrigin(url: string, origin: string): boolean {
+  try {
+    return new URL(url).origin === origin;
+  } catch {
+    return false;
+  }
+}
+
+function isAbsolute(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+function checkCanonical(page: ParsedPage, settings: CheckSettings, problems: PageProblem[]): void {
+  const canonicals = linksWithRel(page, 'canonical');
+  if (canonicals.length !== 1) {
+    problems.push(problem(RULES.canonical, canonicals[1] ?? headElement(page), `has ${canonicals.length} canonical links; a page needs exactly one`));
+  }
+  for (const link of canonicals) {
+    const href = link.attributes['href'] ?? '';
+    if (!isAbsolute(href) || !isOnOrigin(href, settings.productionOrigin)) {
+      problems.push(problem(RULES.canonical, link, `canonical "${href}" must be an absolute URL on the production domain (${settings.productionOrigin}/…)`));
+    }
+  }
+}
+
+function checkOpenGraph(page: ParsedPage, settings: CheckSettings, problems: PageProblem[]): void {
+  for (const property of ['og:title', 'og:description', 'og:url', 'og:image']) {
+    const found = metaNamed(page, property);
+    const content = found[0]?.attributes['content']?.trim() ?? '';
+    if (found.length === 0 || content === '') {
+      problems.push(problem(RULES.openGraph, found[0] ?? headElement(page), `missing Open Graph ${property}`));
+      continue;
+    }
+    if (property === 'og:url' && !isOnOrigin(content, settings.productionOrigin)) {
+      problems.push(problem(RULES.openGraph, found[0]!, `og:url "${content}" must be an absolute URL on the production domain (${settings.productionOrigin}/…)`));
+    }
+    if (property === 'og:image' && !isAbsolute(content)) {
+      problems.push(problem(RULES.openGraph, found[0]!, `og:image "${content}" must be an absolute URL (social sites do not resolve relative ones)`));
+    }
+  }
+}
+
+function checkJsonLd(page: ParsedPage, problems: PageProblem[]): void {
+  for (const script of elementsNamed(page, 'script')) {
+    if ((script.attributes['type'] ?? '').toLowerCase() !== 'application/ld+json') continue;
+    try {
+      const value = JSON.parse(script.text) as unknown;
+      if (typeof value !== 'object' || value === null) throw new Error('it is not an object or array');
+    } catch (error) {
+      problems.push(problem(RULES.jsonLd, script, `JSON-LD does not parse as JSON: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+}
+
+function checkImageAlt(page: ParsedPage, problems: PageProblem[]): void {
+  for (const image of elementsNamed(page, 'img')) {
+    if (image.attributes['alt'] === undefined) {
+      problems.push(problem(RULES.imgAlt, image, `<img src="${image.attributes['src'] ?? ''}"> has no alt text; describe the image, or write alt="" if it is decoration`));
+    }
+  }
+}
+
+function isNoindex(page: ParsedPage): boolean {
+  return metaNamed(page, 'robots').some((meta) => /\bnoindex\b/i.test(meta.attributes['content'] ?? ''));
+}
+
+function checkIndexing(page: ParsedPage, settings: CheckSettings, problems: PageProblem[]): void {
+  if (!settings.production && !isNoindex(page)) {
+    problems.push(problem(RULES.noindex, headElement(page), `${settings.environment} pages must carry <meta name="robots" content="noindex, nofollow">: only production is indexed`));
+  }
+}
+
+function checkAnalytics(page: ParsedPage, settings: CheckSettings, problems: PageProblem[]): void {
+  const scripts = elementsNamed(page, 'script');
+  const loaders = scripts.filter((script) => GTAG_LOADER.test(script.attributes['src'] ?? ''));
+  const configCalls = scripts.filter((script) => /\bgtag\(\s*["']config["']/.test(script.text));
+  if (!settings.production) {
+    for (const tag of [...loaders, ...configCalls]) {
+      problems.push(problem(RULES.analytics, tag, `${settings.environment} must not carry an analytics tag (it would report to production analytics)`));
+    }
+    return;
+  }
+  if (loaders.length !== 1) {
+    problems.push(problem(RULES.analytics, loaders[1] ?? headElement(page), `has ${loaders.length} analytics tags; production pages carry exactly one`));
+  }
+  for (const loader of loaders) {
+    const id = decodeURIComponent(GTAG_LOADER.exec(loader.attributes['src'] ?? '')?.[1] ?? '');
+    if (id !== settings.analyticsId) problems.push(problem(RULES.analytics, loader, `analytics tag has ID "${id}"; this site's ID is "${settings.analyticsId}"`));
+  }
+  if (configCalls.length !== 1) {
+    problems.push(problem(RULES.analytics, configCalls[1] ?? headElement(page), `has ${configCalls.length} gtag("config") calls; production pages make exactly one`));
+  }
+}
+
+export function seoPage(page: PageInput, settings: CheckSettings): PageResult {
+  const parsed = page.parsed();
+  const problems: PageProblem[] = [];
+  const title = checkTitle(parsed, problems);
+  const description = checkDescription(parsed, problems);
+  checkHeadings(parsed, problems);
+  checkLang(parsed, problems);
+  checkCanonical(parsed, settings, problems);
+  checkOpenGraph(parsed, settings, problems);
+  checkJsonLd(parsed, problems);
+  checkImageAlt(parsed, problems);
+  checkIndexing(parsed, settings, problems);
+  checkAnalytics(parsed, settings, problems);
+  const data: SeoPageData = { title, description, noindex: isNoindex(parsed) };
+  return { problems, data };
+}
+
+function duplicates(pages: readonly SitePage[], pick: (data: SeoPageData) => ({ text: string } & Located) | undefined, rule: string, what: string): Problem[] {
+  const byText = new Map<string, SitePage[]>();
+  for (const page of pages) {
+    const value = pick(page.data as SeoPageData);
+    if (!value || value.text === '') continue;
+    byText.set(value.text, [...(byText.get(value.text) ?? []), page]);
+  }
+  const problems: Problem[] = [];
+  for (const [text, sharing] of byText) {
+    if (sharing.length < 2) continue;
+    for (const page of sharing) {
+      const others = sharing.filter((other) => other !== page).map((other) => other.file);
+      problems.push({ rule, file: page.file, ...at(pick(page.data as SeoPageData)!), message: `${what} "${text}" is also used by ${others.join(', ')}; each page needs its own` });
+    }
+  }
+  return problems;
+}
+
+interface SitemapEntry extends Located {
+  url: string;
+}
+
+export function sitemapEntries(xml: string): SitemapEntry[] {
+  const lines = lineIndex(xml);
+  const entries: SitemapEntry[] = [];
+  let current: SitemapEntry | null = null;
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        if (name === 'loc') current = { url: '', ...positionAt(lines, parser.startIndex) };
+      },
+      ontext(text) {
+        if (current) current.url += text;
+      },
+      onclosetag(name) {
+        if (name === 'loc' && current) {
+          entries.push({ ...current, url: current.url.trim() });
+          current = null;
+        }
+      },
+    },
+    { xmlMode: true },
+  );
+  parser.end(xml);
+  return entries;
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  return existsSync(file) ? readFile(file, 'utf8') : undefined;
+}
+
+async function checkSitemap(site: SiteInput): Promise<Problem[]> {
+  const xml = await readIfExists(path.join(site.outputDir, 'sitemap.xml'));
+  const { settings } = site;
+  if (!settings.production) {
+    return xml === undefined ? [] : [{ rule: RULES.sitemap, file: 'sitemap.xml', ...TOP, message: `${settings.environment} must not publish a sitemap: only production is indexed` }];
+  }
+  if (xml === undefined) return [{ rule: RULES.sitemap, file: 'sitemap.xml', ...TOP, message: 'production has no sitemap.xml' }];
+  const entries = sitemapEntries(xml);
+  const indexable = new Map(
+    site.pages.filter((page) => !(page.data as SeoPageData).noindex).map((page) => [settings.productionOrigin + pathOfFile(page.file), page] as const),
+  );
+  const listed = new Set(entries.map((entry) => entry.url));
+  const problems: Problem[] = [];
+  for (const entry of entries) {
+    if (!indexable.has(entry.url)) {
+      problems.push({ rule: RULES.sitemap, file: 'sitemap.xml', ...at(entry), message: `lists ${entry.url}, which is not an indexable page of this build (missing, or noindex)` });
+    }
+  }
+  for (const [url, page] of indexable) {
+    if (!listed.has(url)) problems.push({ rule: RULES.sitemap, file: 'sitemap.xml', ...TOP, message: `does not list ${url} (${page.file} is indexable)` });
+  }
+  return problems;
+}
+
+async function checkRobotsTxt(site: SiteInput): Promise<Problem[]> {
+  const text = await readIfExists(path.join(site.outputDir, 'robots.txt'));
+  const { settings } = site;
+  const fail = (message: string): Problem[] => [{ rule: RULES.robotsTxt, file: 'robots.txt', ...TOP, message }];
+  if (text === undefined) return fail('the build has no robots.txt');
+  if (!settings.production) {
+    return /^\s*Disallow:\s*\/\s*$/im.test(text) ? [] : fail(`${settings.environment} robots.txt must disallow everything ("Disallow: /")`);
+  }
+  if (/^\s*Disallow:\s*\/\s*$/im.test(text)) return fail('production robots.txt disallows the whole site');
+  const sitemap = `${settings.productionOrigin}/sitemap.xml`;
+  return new RegExp(`^\\s*Sitemap:\\s*${sitemap.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'im').test(text) ? [] : fail(`production robots.txt must name the sitemap ("Sitemap: ${sitemap}")`);
+}
+
+export const seoCheck: Check = {
+  name: 'seo',
+  version: 1,
+  page: seoPage,
+  async site(site) {
+    return {
+      problems: [
+        ...duplicates(site.pages, (data) => data.title, RULES.titleUnique, 'title'),
+        ...duplicates(site.pages, (data) => data.description, RULES.descriptionUnique, 'meta description'),
+        ...(await checkSitemap(site)),
+        ...(await checkRobotsTxt(site)),
+      ],
+    };
+  },
+};
+
