@@ -5,6 +5,7 @@
  */
 import type { BuildContext } from './context.ts';
 import { widgetOutputSteps } from '../widgets/output-checks.ts';
+import { checkStep } from '../checks/check-step.ts';
 
 export interface BuiltPage {
   /** Path inside the output tree, e.g. `what-does-86d-mean/index.html`. */
@@ -20,4 +21,4 @@ export interface OutputStep {
 }
 
 /** In order. */
-export const outputSteps: OutputStep[] = [...widgetOutputSteps];
+export const outputSteps: OutputStep[] = [...widgetOutputSteps, checkStep];
