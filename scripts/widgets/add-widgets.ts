@@ -12,11 +12,23 @@ import type { EleventyUserConfig, ShortcodeThis } from '../build/eleventy-config
 import { injectWidgets, slotComment } from './inject.ts';
 import { shortcodeName } from './widget-block.ts';
 import { widgetSettings } from './widget-settings.ts';
-import { loadWidgets } from './widget-source.ts';
+import { loadWidgets, type WidgetSource } from './widget-source.ts';
+
+const loaded = new WeakMap<BuildContext, ReadonlyMap<string, WidgetSource>>();
+
+/** The widgets one build injects, loaded (and their scripts parsed) once for it. */
+export function widgetsFor(context: BuildContext): ReadonlyMap<string, WidgetSource> {
+  let widgets = loaded.get(context);
+  if (!widgets) {
+    widgets = loadWidgets(context.workspace.widgetsDir, (absolute) => displayPath(context, absolute));
+    loaded.set(context, widgets);
+  }
+  return widgets;
+}
 
 export function addWidgets(config: EleventyUserConfig, context: BuildContext): void {
   const show = (absolute: string) => displayPath(context, absolute);
-  const widgets = loadWidgets(context.workspace.widgetsDir, show);
+  const widgets = widgetsFor(context);
   // Only this build's slots are replaced: a slot comment pasted into content,
   // or left from another build, stays visible to the integrity check.
   const nonce = randomBytes(8).toString('hex');

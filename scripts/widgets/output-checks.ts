@@ -18,7 +18,7 @@ import { findInlineScriptErrors, findScriptSyntaxErrors, SITE_ECMA_VERSION } fro
 import { findTemplateLeaks } from '../checks/template-leak.ts';
 import { reportProblems, type LocatedProblem, type ProblemFile } from './problem-report.ts';
 import { verifyWidgetBlocks } from './widget-integrity.ts';
-import { loadWidgets } from './widget-source.ts';
+import { widgetsFor } from './add-widgets.ts';
 
 type PageCheck = (html: string, context: BuildContext) => readonly LocatedProblem[];
 
@@ -43,7 +43,7 @@ function htmlPages(pages: readonly BuiltPage[]): BuiltPage[] {
 }
 
 export const widgetIntegrityStep = pageCheckStep('widget-integrity', 'a widget in the built pages is not what the widget source injected', (context) => {
-  const widgets = loadWidgets(context.workspace.widgetsDir, (absolute) => displayPath(context, absolute));
+  const widgets = widgetsFor(context);
   return (html) => verifyWidgetBlocks(html, { widgets, buildId: context.buildId });
 });
 
