@@ -20,6 +20,8 @@ interface Ctx {
   tmp: TempDir;
   booking: BookingServer;
   site: StaticServer;
+  /** A second site whose booking.endpoint is still a placeholder. */
+  unopened: StaticServer;
   browser: Browser;
   page: Page;
   dialogs: string[];
@@ -40,15 +42,24 @@ test.before(async (ctx) => {
   });
   const config = 'sites/fixture.test/site.yaml';
   tree[config] = String(tree[config]).replace('http://127.0.0.1:9/booking', ctx.booking.endpoint);
-  await ctx.tmp.write(tree);
+  const unopened = fixtureSite({
+    domain: 'unopened.test',
+    shortName: 'unopened',
+    pages: { 'content/book.md': pageSource('Book later', 'A booking page on a site whose booking endpoint is not deployed yet.', 'page.njk', '{% bookingWidget %}') },
+  });
+  const unopenedConfig = 'sites/unopened.test/site.yaml';
+  unopened[unopenedConfig] = String(unopened[unopenedConfig]).replace('http://127.0.0.1:9/booking', 'https://script.google.com/macros/s/PLACEHOLDER-deployment-id/exec');
+  await ctx.tmp.write({ ...tree, ...unopened });
   await buildSites({ workspace: workspaceAt(ctx.tmp.dir), envName: 'development', sites: [], logger: { info() {}, warn() {} } });
   ctx.site = await serveDirectory(path.join(ctx.tmp.dir, 'dist/development/fixture.test'));
+  ctx.unopened = await serveDirectory(path.join(ctx.tmp.dir, 'dist/development/unopened.test'));
   ctx.browser = await launchChromium();
 });
 
 test.after(async (ctx) => {
   await ctx.browser?.close();
   await ctx.site?.close();
+  await ctx.unopened?.close();
   await ctx.booking?.close();
   await ctx.tmp?.cleanup();
 });
@@ -196,6 +207,16 @@ test('a failed confirmation e-mail still confirms the booking and asks the visit
   await fillForm(ctx, { slot: '2025-06-16T10:00', name: 'Ada Lovelace', email: 'ada@example.com', partySize: '2' });
   await submitAndWait(ctx, 'booked');
   assert.match(await widget(ctx).locator('.booking-confirmation').innerText(), 'We could not send the confirmation e-mail to ada@example.com; please keep your reference.');
+});
+
+test('with a placeholder endpoint the widget says booking is not open yet, and calls nothing', async (ctx) => {
+  const requests: string[] = [];
+  ctx.page.on('request', (request) => requests.push(request.url()));
+  await ctx.page.goto(`${ctx.unopened.url}/book/`);
+  await ctx.page.waitForSelector('[data-widget="booking"][data-state="unavailable"]');
+  assert.match(await widget(ctx).locator('[role="alert"]').innerText(), 'Online booking is not open yet. Please contact us to book.');
+  assert.ok(await widget(ctx).locator('form').isHidden());
+  assert.equal(requests.filter((url) => !url.startsWith(ctx.unopened.url)), []);
 });
 
 test.run();
