@@ -11,7 +11,7 @@
  *   1. Exact paths while they fit the site's budget (`maxInvalidationPaths`):
  *      precise, and nothing unchanged is evicted.
  *   2. Past the budget, the covering set within the budget that evicts the
- *      fewest unchanged objects (ties: fewer paths, then fewer wildcards),
+ *      fewest unchanged objects (ties: fewer wildcards, then fewer paths),
  *      found by a small dynamic programme over the folder tree. `/*` covers
  *      everything with one path, so a covering set always exists; it is
  *      chosen only when nothing narrower fits.
@@ -166,12 +166,16 @@ function solve(folder: Folder, maxPaths: number, maxWildcards: number): Map<numb
   return table;
 }
 
+/**
+ * Fewest unchanged objects evicted; then fewest wildcards, which are the
+ * scarce kind (15 in progress per distribution) and make a plan harder to
+ * read; then fewest paths. Within the budget a few more exact paths cost at
+ * most cents, so they lose to a spare wildcard slot.
+ */
 function better(a: Choice, b: Choice): boolean {
   if (a.collateral !== b.collateral) return a.collateral < b.collateral;
-  const pathsA = a.wild.length + a.exact;
-  const pathsB = b.wild.length + b.exact;
-  if (pathsA !== pathsB) return pathsA < pathsB;
-  return a.wild.length < b.wild.length;
+  if (a.wild.length !== b.wild.length) return a.wild.length < b.wild.length;
+  return a.wild.length + a.exact < b.wild.length + b.exact;
 }
 
 function keepBetter(table: Map<number, Choice>, slot: number, choice: Choice): void {

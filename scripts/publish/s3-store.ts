@@ -80,7 +80,7 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
           }
         }
       } catch (error) {
-        fail(`list ${prefix || '(whole bucket)'}`, error);
+        fail('list', error, prefix || undefined);
       }
       return objects;
     },

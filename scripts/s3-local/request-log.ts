@@ -19,6 +19,8 @@ export interface LoggedRequest {
   bucket: string;
   /** Decoded object key ('' for bucket-level requests). */
   key: string;
+  /** The `prefix` parameter of a listing. */
+  prefix?: string;
   status: number;
   /** Request body bytes received (an upload's payload). */
   bytesIn: number;
@@ -136,7 +138,9 @@ export function describe(req: Pick<http.IncomingMessage, 'method' | 'url' | 'hea
   const virtualHost = host !== '' && host !== 'localhost' && isIP(host) === 0;
   const bucket = virtualHost ? host : decodeURIComponent(segments.shift() ?? '');
   const key = segments.map((segment) => decodeURIComponent(segment)).join('/');
-  return { operation: operationOf(method, key, query, req.headers), method, bucket, key };
+  const operation = operationOf(method, key, query, req.headers);
+  const prefix = operation.startsWith('ListObjects') ? (query.get('prefix') ?? '') : undefined;
+  return { operation, method, bucket, key, ...(prefix === undefined ? {} : { prefix }) };
 }
 
 function operationOf(method: string, key: string, query: URLSearchParams, headers: http.IncomingHttpHeaders): string {

@@ -1,0 +1,169 @@
+/**
+ * A loopback stand-in for CloudFront's invalidation API (REST XML,
+ * 2020-05-31): CreateInvalidation and GetInvalidation, with the behaviour
+ * the publisher relies on — a repeated CallerReference with the same batch
+ * returns the first invalidation, the in-progress limits (3,000 paths, 15
+ * wildcard paths) answer TooManyInvalidationsInProgress — so the real
+ * @aws-sdk/client-cloudfront serialises and parses real requests. Every
+ * request is logged for the tests' counts.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface CloudFrontRequest {
+  operation: 'CreateInvalidation' | 'GetInvalidation' | 'Unknown';
+  distributionId: string;
+  status: number;
+  paths?: string[];
+  callerReference?: string;
+}
+
+export interface StoredInvalidation {
+  id: string;
+  distributionId: string;
+  callerReference: string;
+  paths: string[];
+  status: 'InProgress' | 'Completed';
+  createTime: string;
+}
+
+export interface CloudFrontServer {
+  endpoint: string;
+  readonly requests: readonly CloudFrontRequest[];
+  readonly invalidations: readonly StoredInvalidation[];
+  count(operation: CloudFrontRequest['operation']): number;
+  /** Invalidations start InProgress; this completes them all. */
+  completeAll(): void;
+  /**
+   * Answer the next CreateInvalidation with an error: 'too-many' (400
+   * TooManyInvalidationsInProgress), or 'lost-answer' (the invalidation is
+   * created, then a 500 is returned, as when the response is lost).
+   */
+  failNext(kind: 'too-many' | 'lost-answer'): void;
+  clear(): void;
+  close(): Promise<void>;
+}
+
+const NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
+const LIMITS = { paths: 3000, wildcards: 15 };
+
+export async function startCloudFrontServer(options: { distributions: readonly string[] }): Promise<CloudFrontServer> {
+  const known = new Set(options.distributions);
+  const requests: CloudFrontRequest[] = [];
+  const invalidations: StoredInvalidation[] = [];
+  const pendingFailures: Array<'too-many' | 'lost-answer'> = [];
+  let counter = 0;
+
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://local');
+      const create = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation$/.exec(url.pathname);
+      const get = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation\/([^/]+)$/.exec(url.pathname);
+      const reply = (status: number, xml: string, entry: CloudFrontRequest, headers: Record<string, string> = {}) => {
+        requests.push({ ...entry, status });
+        res.writeHead(status, { 'content-type': 'text/xml', 'x-amz-request-id': `req-${requests.length}`, ...headers });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
+      };
+      const error = (status: number, code: string, message: string, entry: CloudFrontRequest) =>
+        reply(status, `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>req</RequestId></ErrorResponse>`, entry);
+
+      if (req.method === 'POST' && create) {
+        const distributionId = decodeURIComponent(create[1]!);
+        const paths = [...body.matchAll(/<Path>([\s\S]*?)<\/Path>/g)].map((match) => unescapeXml(match[1]!));
+        const quantity = Number(/<Quantity>(\d+)<\/Quantity>/.exec(body)?.[1] ?? -1);
+        const callerReference = unescapeXml(/<CallerReference>([\s\S]*?)<\/CallerReference>/.exec(body)?.[1] ?? '');
+        const entry: CloudFrontRequest = { operation: 'CreateInvalidation', distributionId, status: 0, paths, callerReference };
+        if (!known.has(distributionId)) return error(404, 'NoSuchDistribution', 'The specified distribution does not exist.', entry);
+        if (quantity !== paths.length || paths.length === 0 || !callerReference) return error(400, 'InvalidArgument', 'Quantity must match the number of paths; CallerReference is required.', entry);
+        if (paths.some((path) => !path.startsWith('/'))) return error(400, 'InvalidArgument', 'Each path must start with /.', entry);
+
+        const existing = invalidations.find((invalidation) => invalidation.distributionId === distributionId && invalidation.callerReference === callerReference);
+        if (existing) {
+          if (JSON.stringify(existing.paths) !== JSON.stringify(paths)) {
+            return error(409, 'InvalidationBatchAlreadyExists', 'A different batch was sent with this caller reference.', entry);
+          }
+          return reply(201, invalidationXml(existing), entry, { location: `/2020-05-31/distribution/${distributionId}/invalidation/${existing.id}` });
+        }
+        const failure = pendingFailures.shift();
+        const inProgress = invalidations.filter((invalidation) => invalidation.distributionId === distributionId && invalidation.status === 'InProgress');
+        const pathsInProgress = inProgress.reduce((sum, invalidation) => sum + invalidation.paths.length, 0) + paths.length;
+        const wildcardsInProgress = [...inProgress.flatMap((invalidation) => invalidation.paths), ...paths].filter((path) => path.endsWith('*')).length;
+        if (failure === 'too-many' || pathsInProgress > LIMITS.paths || wildcardsInProgress > LIMITS.wildcards) {
+          return error(400, 'TooManyInvalidationsInProgress', 'Processing your request will cause you to exceed the maximum number of in-progress wildcard invalidations.', entry);
+        }
+        const created: StoredInvalidation = {
+          id: `I${String(++counter).padStart(12, '0')}`,
+          distributionId,
+          callerReference,
+          paths,
+          status: 'InProgress',
+          createTime: new Date().toISOString(),
+        };
+        invalidations.push(created);
+        if (failure === 'lost-answer') {
+          return reply(500, `<ErrorResponse xmlns="${NS}"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>lost</Message></Error></ErrorResponse>`, entry);
+        }
+        return reply(201, invalidationXml(created), entry, { location: `/2020-05-31/distribution/${distributionId}/invalidation/${created.id}` });
+      }
+
+      if (req.method === 'GET' && get) {
+        const distributionId = decodeURIComponent(get[1]!);
+        const entry: CloudFrontRequest = { operation: 'GetInvalidation', distributionId, status: 0 };
+        const found = invalidations.find((invalidation) => invalidation.distributionId === distributionId && invalidation.id === get[2]);
+        if (!found) return error(404, 'NoSuchInvalidation', 'The specified invalidation does not exist.', entry);
+        return reply(200, invalidationXml(found), entry);
+      }
+
+      error(404, 'NotFound', `No route for ${req.method} ${url.pathname}`, { operation: 'Unknown', distributionId: '', status: 0 });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests,
+    invalidations,
+    count: (operation) => requests.filter((request) => request.operation === operation).length,
+    completeAll() {
+      for (const invalidation of invalidations) invalidation.status = 'Completed';
+    },
+    failNext(kind) {
+      pendingFailures.push(kind);
+    },
+    clear() {
+      requests.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function invalidationXml(invalidation: StoredInvalidation): string {
+  const items = invalidation.paths.map((path) => `<Path>${escapeXml(path)}</Path>`).join('');
+  return (
+    `<Invalidation xmlns="${NS}"><Id>${invalidation.id}</Id><Status>${invalidation.status}</Status><CreateTime>${invalidation.createTime}</CreateTime>` +
+    `<InvalidationBatch><Paths><Quantity>${invalidation.paths.length}</Quantity><Items>${items}</Items></Paths>` +
+    `<CallerReference>${escapeXml(invalidation.callerReference)}</CallerReference></InvalidationBatch></Invalidation>`
+  );
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function unescapeXml(text: string): string {
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16)))
+    .replace(/&#(\d+);/g, (_, decimal: string) => String.fromCodePoint(Number.parseInt(decimal, 10)))
+    .replace(/&amp;/g, '&');
+}
