@@ -26,17 +26,33 @@ export function widgetsFor(context: BuildContext): ReadonlyMap<string, WidgetSou
   return widgets;
 }
 
+/**
+ * The dev server keeps one configuration across rebuilds, so an edited widget
+ * is read again before each rebuild; a broken edit keeps the last good widget
+ * and says why. (A new widget folder needs a restart: shortcodes are fixed.)
+ */
+function reloadBeforeRebuilds(config: EleventyUserConfig, context: BuildContext): void {
+  config.addWatchTarget(context.workspace.widgetsDir);
+  config.on('eleventy.beforeWatch', () => {
+    try {
+      loaded.set(context, loadWidgets(context.workspace.widgetsDir, (absolute) => displayPath(context, absolute)));
+    } catch (error) {
+      context.logger.warn(`${(error as Error).message}\n(the page keeps the last widget that loaded)`);
+    }
+  });
+}
+
 export function addWidgets(config: EleventyUserConfig, context: BuildContext): void {
   const show = (absolute: string) => displayPath(context, absolute);
-  const widgets = widgetsFor(context);
+  const widgets = () => widgetsFor(context);
   // Only this build's slots are replaced: a slot comment pasted into content,
   // or left from another build, stays visible to the integrity check.
   const nonce = randomBytes(8).toString('hex');
   const pageOf = (page: { inputPath: string }) => show(path.resolve(page.inputPath));
 
   const slotFor = rememberingUserErrors(context, function (this: ShortcodeThis, name: unknown): string {
-    if (typeof name !== 'string' || !widgets.has(name)) {
-      const known = [...widgets.keys()].map((known) => `"${known}"`).join(', ') || 'none';
+    if (typeof name !== 'string' || !widgets().has(name)) {
+      const known = [...widgets().keys()].map((known) => `"${known}"`).join(', ') || 'none';
       throw new BuildError(
         `${pageOf(this.page)}: {% widget ${JSON.stringify(name ?? '')} %} names no widget in ${show(context.workspace.widgetsDir)}/. Known widgets: ${known}.`,
       );
@@ -44,17 +60,18 @@ export function addWidgets(config: EleventyUserConfig, context: BuildContext): v
     return slotComment(nonce, name);
   });
   config.addShortcode('widget', slotFor);
-  for (const name of widgets.keys()) {
+  for (const name of widgets().keys()) {
     config.addShortcode(shortcodeName(name), function (this: ShortcodeThis) {
       return slotFor.call(this, name);
     });
   }
 
   const inject = rememberingUserErrors(context, (html: string, page: { inputPath: string }) =>
-    injectWidgets(html, { nonce, widgets, settingsFor: (name) => widgetSettings(name, context), buildId: context.buildId, page: pageOf(page) }),
+    injectWidgets(html, { nonce, widgets: widgets(), settingsFor: (name) => widgetSettings(name, context), buildId: context.buildId, page: pageOf(page) }),
   );
   config.addTransform('widgets', function (content) {
     if (typeof this.page.outputPath !== 'string' || !this.page.outputPath.endsWith('.html')) return content;
     return inject(content, this.page);
   });
+  reloadBeforeRebuilds(config, context);
 }
