@@ -14,6 +14,9 @@ import { checkPageData, pageDataError } from './page-data.ts';
 import { faqPageLd, webPageLd, webSiteLd } from './structured-data.ts';
 import { robotsTxt, sitemapXml } from './seo-files.ts';
 import { addWidgets } from '../widgets/add-widgets.ts';
+import { addImageShortcode } from '../images/image-shortcode.ts';
+import { prepareChecks } from '../checks/check-step.ts';
+import { addAssetFilter } from './fingerprint.ts';
 
 /** The slice of Eleventy's UserConfig this project uses (Eleventy ships no types). */
 export interface EleventyUserConfig {
@@ -24,7 +27,7 @@ export interface EleventyUserConfig {
   addLayoutAlias(from: string, to: string): void;
   addGlobalData(name: string, data: unknown): void;
   addFilter(name: string, filter: (...args: any[]) => unknown): void;
-  addShortcode(name: string, shortcode: (this: ShortcodeThis, ...args: any[]) => string): void;
+  addShortcode(name: string, shortcode: (this: ShortcodeThis, ...args: any[]) => string | Promise<string>): void;
   addNunjucksGlobal(name: string, value: unknown): void;
   addPreprocessor(name: string, extensions: string, fn: (data: Record<string, any>, content: string) => unknown): void;
   addPassthroughCopy(mapping: Record<string, string>): void;
@@ -69,7 +72,10 @@ export function configureEleventy(config: EleventyUserConfig, context: BuildCont
   provideGlobalData(config, context);
   addFiltersAndShortcodes(config, context);
   addWidgets(config, context);
+  addImageShortcode(config, context);
+  addAssetFilter(config, context);
   checkFrontMatter(config, context);
+  prepareChecks(config, context);
   copyAssets(config, context);
   addSeoFiles(config, context);
 }

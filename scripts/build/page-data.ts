@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { BuildError } from '../errors.ts';
 import { resolveLayout, type LayoutLookup } from './layout-lookup.ts';
+import { isWaivable, waivableRules } from '../checks/rules.ts';
 
 const faqEntry = z.strictObject({ question: z.string().min(1), answer: z.string().min(1) });
 
@@ -15,6 +16,15 @@ export const frontMatterSchema = z.object({
   layout: z.string({ error: 'is required: which layout the page uses, such as page.njk or article.njk' }),
   noindex: z.boolean().optional(),
   faq: z.array(faqEntry).optional(),
+  /** Page-level check rules this page is exempt from, each with the reason (scripts/checks/rules.ts). */
+  waive: z
+    .record(z.string(), z.string({ error: 'needs the reason, in words' }).trim().min(10, 'needs the reason, in words (at least 10 characters)'))
+    .superRefine((waive, ctx) => {
+      for (const rule of Object.keys(waive)) {
+        if (!isWaivable(rule)) ctx.addIssue({ code: 'custom', path: [rule], message: `"${rule}" is not a rule a page can waive; page rules are ${waivableRules().join(', ')}` });
+      }
+    })
+    .optional(),
 });
 
 export interface PageDataProblem {

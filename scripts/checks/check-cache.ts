@@ -1,18 +1,18 @@
 /**
  * Cached page results, so an unchanged page is not checked again.
  *
- * An entry is used only when all of these match what would be computed now:
- * the page's content hash, the check's name and declared version, and the
- * settings hash (the check settings, a digest of the check code itself and the
- * versions of the libraries it runs). Each entry is sealed with a hash over
- * its key and its result, so a damaged entry is a miss, and an unreadable file
- * is an empty cache. Either way the page is checked again: the cache can make
- * a build slower, never greener.
+ * A result is used only when all of these match what would be computed now:
+ * the page's key (its path in the output and its bytes), the check's declared
+ * version, and the check's settings hash (the check settings, a digest of the
+ * check code itself and the versions of the libraries it runs). The file is
+ * sealed with a SHA-256 of its contents: a file that is damaged, truncated or
+ * edited by hand is discarded whole. Either way the pages are checked again —
+ * the cache can make a build slower, never greener.
  *
- * The content hash is taken with the build id masked out. The build id changes
- * with every source change and appears in every page, so without the mask one
- * edited page would invalidate every entry; no check's result depends on the
- * id's value (it is a fixed-length hex string in a meta tag and widget stamps).
+ * The page key is taken with the build id masked out. The build id changes with
+ * every source change and appears in every page, so without the mask one edited
+ * page would invalidate every entry; no check's result depends on the id's value
+ * (a fixed-length hex string in a meta tag and widget stamps).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -22,23 +22,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Check, CheckSettings, PageResult } from './check.ts';
 
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
-interface CacheEntry {
-  version: number;
-  settingsHash: string;
-  result: PageResult;
-  seal: string;
-}
-
-interface CacheFile {
+interface CacheData {
   format: typeof CACHE_FORMAT;
-  entries: Record<string, CacheEntry>;
+  /** Per check: the version and settings its stored results were computed with. */
+  checks: Record<string, { version: number; settingsHash: string }>;
+  /** Page key → check name → result. */
+  pages: Record<string, Record<string, PageResult>>;
 }
 
-export function contentHash(html: string, buildId: string): string {
+/** The cache key of a page: its path in the output (relative links resolve from it) and its bytes, build id masked. */
+export function pageKey(file: string, html: string, buildId: string): string {
   const masked = buildId ? html.split(buildId).join('0'.repeat(buildId.length)) : html;
-  return createHash('sha256').update(masked).digest('hex');
+  return createHash('sha256').update(file).update('\0').update(masked).digest('hex');
 }
 
 /** Libraries whose version changes what a check reports. */
@@ -78,73 +75,76 @@ export function settingsHash(check: Check, settings: CheckSettings): string {
   return createHash('sha256').update(JSON.stringify({ check: check.name, settings, code: checkCodeDigest() })).digest('hex');
 }
 
-function keyOf(check: Check, hash: string): string {
-  return `${check.name}:${hash}`;
-}
-
-function sealOf(key: string, version: number, settings: string, result: PageResult): string {
-  return createHash('sha256').update(JSON.stringify([key, version, settings, result])).digest('hex');
+function seal(json: string): string {
+  return createHash('sha256').update(json).digest('hex');
 }
 
 export class CheckCache {
-  private readonly stored: Record<string, CacheEntry>;
-  private readonly kept: Record<string, CacheEntry> = {};
+  private readonly kept: CacheData['pages'] = {};
+  private changed = false;
   hits = 0;
   misses = 0;
 
   private constructor(
     readonly file: string,
-    stored: Record<string, CacheEntry>,
+    private readonly stored: CacheData,
     /** Why the stored cache was not used, if it was not. */
     readonly discarded?: string,
-  ) {
-    this.stored = stored;
+  ) {}
+
+  static empty(file: string): CheckCache {
+    return new CheckCache(file, { format: CACHE_FORMAT, checks: {}, pages: {} });
   }
 
   static async load(file: string): Promise<CheckCache> {
-    if (!existsSync(file)) return new CheckCache(file, {});
+    if (!existsSync(file)) return CheckCache.empty(file);
+    const discard = (why: string) => new CheckCache(file, { format: CACHE_FORMAT, checks: {}, pages: {} }, why);
     try {
-      const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<CacheFile> | null;
-      if (parsed?.format !== CACHE_FORMAT || typeof parsed.entries !== 'object' || parsed.entries === null) {
-        return new CheckCache(file, {}, 'unknown cache format');
-      }
-      return new CheckCache(file, parsed.entries);
+      const text = await readFile(file, 'utf8');
+      const newline = text.indexOf('\n');
+      const json = text.slice(newline + 1);
+      if (newline !== 64 || text.slice(0, 64) !== seal(json)) return discard('damaged (its seal does not match its contents)');
+      const data = JSON.parse(json) as Partial<CacheData> | null;
+      if (data?.format !== CACHE_FORMAT || typeof data.checks !== 'object' || typeof data.pages !== 'object' || !data.checks || !data.pages) return discard('in an unknown format');
+      return new CheckCache(file, data as CacheData);
     } catch (error) {
-      return new CheckCache(file, {}, `unreadable (${error instanceof Error ? error.message : String(error)})`);
+      return discard(`unreadable (${error instanceof Error ? error.message : String(error)})`);
     }
   }
 
-  get(check: Check, hash: string, settings: string): PageResult | undefined {
-    const key = keyOf(check, hash);
-    const entry = this.stored[key];
-    const valid =
-      entry !== undefined &&
-      entry.version === check.version &&
-      entry.settingsHash === settings &&
-      typeof entry.result === 'object' &&
-      entry.result !== null &&
-      Array.isArray(entry.result.problems) &&
-      entry.seal === sealOf(key, entry.version, entry.settingsHash, entry.result);
-    if (!valid) {
+  get(check: Check, key: string, settings: string): PageResult | undefined {
+    const recorded = this.stored.checks[check.name];
+    const result = recorded?.version === check.version && recorded.settingsHash === settings ? this.stored.pages[key]?.[check.name] : undefined;
+    if (!result || !Array.isArray(result.problems)) {
       this.misses += 1;
       return undefined;
     }
     this.hits += 1;
-    this.kept[key] = entry;
-    return entry.result;
+    (this.kept[key] ??= {})[check.name] = result;
+    return result;
   }
 
-  set(check: Check, hash: string, settings: string, result: PageResult): void {
-    const key = keyOf(check, hash);
-    this.kept[key] = { version: check.version, settingsHash: settings, result, seal: sealOf(key, check.version, settings, result) };
+  set(check: Check, key: string, result: PageResult): void {
+    (this.kept[key] ??= {})[check.name] = result;
+    this.changed = true;
   }
 
-  /** Keeps what this build used or computed, so entries of pages long gone do not pile up. */
-  async save(): Promise<void> {
+  /**
+   * Keeps what this build used or computed, so results of pages long gone do
+   * not pile up; skipped when nothing was added and nothing dropped.
+   */
+  async save(checks: readonly Check[], settingsHashes: ReadonlyMap<string, string>): Promise<void> {
+    const dropped = Object.keys(this.stored.pages).length !== Object.keys(this.kept).length;
+    if (!this.changed && !dropped && !this.discarded) return;
+    const data: CacheData = {
+      format: CACHE_FORMAT,
+      checks: Object.fromEntries(checks.map((check) => [check.name, { version: check.version, settingsHash: settingsHashes.get(check.name) ?? '' }])),
+      pages: this.kept,
+    };
+    const json = JSON.stringify(data);
     await mkdir(path.dirname(this.file), { recursive: true });
     const temporary = `${this.file}.${process.pid}.tmp`;
-    const contents: CacheFile = { format: CACHE_FORMAT, entries: this.kept };
-    await writeFile(temporary, JSON.stringify(contents));
+    await writeFile(temporary, `${seal(json)}\n${json}`);
     await rename(temporary, this.file);
   }
 }

@@ -9,25 +9,56 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildContext } from '../build/context.ts';
+import { displayPath, type BuildContext } from '../build/context.ts';
+import type { EleventyUserConfig } from '../build/eleventy-config.ts';
 import type { BuiltPage, OutputStep } from '../build/output-steps.ts';
 import { CheckError } from '../errors.ts';
 import type { CheckSettings } from './check.ts';
+import { CheckSession } from './check-session.ts';
 import { formatProblem } from './problem.ts';
 import { runChecks, type CheckReport } from './run-checks.ts';
 import type { Waivers } from './waivers.ts';
+import { sharedWorkerPool } from './worker-pool.ts';
 
 /** How many problems the error message lists before pointing at the report file. */
 const LISTED = 40;
 
 const waiversByBuild = new WeakMap<BuildContext, Map<string, Waivers>>();
 const reportsByBuild = new WeakMap<readonly BuiltPage[], CheckReport>();
+const sessionsByBuild = new WeakMap<BuildContext, CheckSession>();
 
-/** Called while Eleventy reads a page's front matter. */
-export function rememberWaivers(context: BuildContext, source: string, waivers: Waivers): void {
-  const map = waiversByBuild.get(context) ?? new Map<string, Waivers>();
-  map.set(source, waivers);
-  waiversByBuild.set(context, map);
+/**
+ * The checks' part of the Eleventy recipe. It records each page's `waive:`
+ * front matter (validated by page-data.ts). In a build (not the dev server) it
+ * also starts one check worker, which loads html-validate on another core
+ * while Eleventy renders, and hands that worker each page the cache cannot
+ * vouch for as Eleventy is about to write it — after every other transform,
+ * and without changing a byte. The checks step then only waits for what is
+ * still being checked.
+ */
+export function prepareChecks(config: EleventyUserConfig, context: BuildContext): void {
+  const waivers = new Map<string, Waivers>();
+  waiversByBuild.set(context, waivers);
+  config.addPreprocessor('collect-waivers', 'md,njk', (data) => {
+    const waive = data['waive'] as Waivers | undefined;
+    const inputPath = data['page']?.inputPath;
+    if (waive && typeof inputPath === 'string') waivers.set(displayPath(context, path.resolve(inputPath)), waive);
+    return undefined;
+  });
+  const runMode = process.env['ELEVENTY_RUN_MODE'];
+  if (runMode === 'serve' || runMode === 'watch') return;
+  const pool = sharedWorkerPool();
+  pool.grow(1);
+  const session = new CheckSession({ settings: checkSettingsFor(context), buildId: context.buildId, cacheFile: checkCacheFile(context) });
+  sessionsByBuild.set(context, session);
+  config.addTransform('checks-early', async function (content) {
+    const outputPath = this.page.outputPath;
+    if (typeof outputPath === 'string' && outputPath.endsWith('.html') && typeof content === 'string') {
+      const file = path.relative(context.outputDir, path.resolve(outputPath)).split(path.sep).join('/');
+      await session.offer(file, content, pool);
+    }
+    return content;
+  });
 }
 
 /** The check report of a build, looked up by the build's page list (the same array BuildResult carries). */
@@ -80,6 +111,7 @@ export const checkStep: OutputStep = {
       buildId: context.buildId,
       cacheFile: checkCacheFile(context),
       waivers: waiversByBuild.get(context),
+      session: sessionsByBuild.get(context),
     });
     reportsByBuild.set(pages, report);
     const reportFile = checkReportFile(context);

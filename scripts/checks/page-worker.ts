@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { CheckSettings } from './check.ts';
+import { warmUpHtmlValidate } from './html-validity.ts';
 import { runPageJobs, type PageJob } from './page-jobs.ts';
 
 export interface WorkerRequest {
@@ -24,3 +25,7 @@ parentPort?.on('message', (request: WorkerRequest) => {
   }
   parentPort?.postMessage(response);
 });
+
+// A worker is started ahead of need (while Eleventy renders); it spends that
+// time getting html-validate ready. Messages wait in the port until then.
+warmUpHtmlValidate();

@@ -9,17 +9,15 @@
  * Every HTML file in the tree is checked, not only those Eleventy reports, so
  * a page copied in some other way cannot slip past.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import pLimit from 'p-limit';
 import { glob } from 'tinyglobby';
 import type { Check, CheckSettings, PageResult, SitePage } from './check.ts';
-import { CheckCache, contentHash, settingsHash } from './check-cache.ts';
+import { CheckSession } from './check-session.ts';
 import type { ImagesSiteData } from './images.ts';
 import type { ExternalLink, LinksSiteData } from './links.ts';
 import { runPageJobs, type PageJob, type PageJobResult } from './page-jobs.ts';
 import { byPosition, type Problem } from './problem.ts';
-import { checks as registeredChecks } from './registry.ts';
 import { applyWaivers, type WaivedProblem, type Waivers } from './waivers.ts';
 import { sharedWorkerPool, type WorkerPool } from './worker-pool.ts';
 
@@ -42,6 +40,8 @@ export interface RunChecksOptions {
   /** `auto` picks by page count; tests force one or the other. */
   parallel?: 'auto' | 'inline' | 'workers';
   pool?: WorkerPool;
+  /** The build's session, holding pages offered early (see prepareChecks); one is made if absent. */
+  session?: CheckSession;
 }
 
 export interface CheckSummary {
@@ -71,71 +71,75 @@ export interface CheckReport {
   /** Wall time of the whole run. */
   ms: number;
   threads: 'inline' | 'workers' | 'none';
+  /** Pages checked while Eleventy was still writing. */
+  early: number;
 }
 
 interface PageFile {
   file: string;
   html: string;
-  hash: string;
 }
 
-async function readPages(outputDir: string, files: readonly string[], buildId: string): Promise<PageFile[]> {
-  const limit = pLimit(64);
-  return Promise.all(
-    files.map((file) =>
-      limit(async () => {
-        const html = await readFile(path.join(outputDir, file), 'utf8');
-        return { file, html, hash: contentHash(html, buildId) };
-      }),
-    ),
-  );
+/** Read in one go: synchronous reads of a few thousand small files beat as many promises by several times. */
+function readPages(outputDir: string, files: readonly string[]): PageFile[] {
+  return files.map((file) => ({ file, html: readFileSync(path.join(outputDir, file), 'utf8') }));
 }
 
-async function runJobs(jobs: PageJob[], options: RunChecksOptions): Promise<{ results: PageJobResult[]; threads: CheckReport['threads'] }> {
+async function runJobs(jobs: PageJob[], options: RunChecksOptions, pool: WorkerPool): Promise<{ results: PageJobResult[]; threads: CheckReport['threads'] }> {
   if (jobs.length === 0) return { results: [], threads: 'none' };
   const mode = options.parallel ?? 'auto';
-  const useWorkers = mode === 'workers' || (mode === 'auto' && jobs.length >= WORKER_THRESHOLD);
+  const many = jobs.length >= WORKER_THRESHOLD;
+  // A worker already warmed up (see prepareChecks) is cheaper than loading
+  // html-validate on this thread, even for one page.
+  const useWorkers = mode === 'workers' || (mode === 'auto' && (many || pool.started > 0));
   if (!useWorkers) return { results: runPageJobs(jobs, options.settings), threads: 'inline' };
-  const pool = options.pool ?? sharedWorkerPool();
-  return { results: await pool.run(jobs, options.settings), threads: 'workers' };
+  return { results: await pool.run(jobs, options.settings, many ? pool.size : 1), threads: 'workers' };
 }
 
 export async function runChecks(options: RunChecksOptions): Promise<CheckReport> {
   const start = performance.now();
-  const checks = options.checks ?? registeredChecks;
-  const pageChecks = checks.filter((check) => check.page);
+  const session = options.session ?? new CheckSession({ settings: options.settings, buildId: options.buildId, cacheFile: options.cacheFile, checks: options.checks });
+  const pool = options.pool ?? sharedWorkerPool();
+  const { checks, pageChecks } = session;
+  if (options.parallel !== 'inline') session.flush(pool);
   const allFiles = (await glob('**/*', { cwd: options.outputDir, onlyFiles: true, dot: true })).sort();
   const htmlFiles = allFiles.filter((file) => file.endsWith('.html'));
-  const pages = await readPages(options.outputDir, htmlFiles, options.buildId);
+  const pages = readPages(options.outputDir, htmlFiles);
 
-  const cache = await CheckCache.load(options.cacheFile);
-  const hashes = new Map(pageChecks.map((check) => [check.name, settingsHash(check, options.settings)]));
   const results = new Map<string, Map<string, PageResult>>(pageChecks.map((check) => [check.name, new Map()]));
   const jobs: PageJob[] = [];
+  const jobKeys = new Map<string, string>();
+  const early: Array<{ file: string; key: string; result: Promise<PageJobResult> }> = [];
   for (const page of pages) {
-    const needed: string[] = [];
-    for (const check of pageChecks) {
-      const cached = cache.get(check, page.hash, hashes.get(check.name)!);
-      if (cached) results.get(check.name)!.set(page.file, cached);
-      else needed.push(check.name);
+    const found = await session.lookup(page.file, page.html);
+    for (const [name, result] of found.cached) results.get(name)!.set(page.file, result);
+    if (found.needed.length === 0) continue;
+    const inProgress = session.inProgress(found.key);
+    if (inProgress) {
+      early.push({ file: page.file, key: found.key, result: inProgress });
+    } else {
+      jobs.push({ file: page.file, html: page.html, checks: found.needed });
+      jobKeys.set(page.file, found.key);
     }
-    if (needed.length) jobs.push({ file: page.file, html: page.html, checks: needed });
   }
 
-  const { results: computed, threads } = await runJobs(jobs, options);
+  const [{ results: computedNow, threads }, computedEarly] = await Promise.all([
+    runJobs(jobs, options, pool),
+    Promise.all(early.map(async (entry) => ({ ...(await entry.result), file: entry.file, key: entry.key }))),
+  ]);
+  const computed: Array<PageJobResult & { key: string }> = [...computedNow.map((job) => ({ ...job, key: jobKeys.get(job.file)! })), ...computedEarly];
   const pageMs = new Map<string, number>();
   let parseMs = 0;
-  const hashOf = new Map(pages.map((page) => [page.file, page.hash]));
   for (const job of computed) {
     parseMs += job.ms['parse'] ?? 0;
+    await session.record(job.key, job);
     for (const [name, result] of Object.entries(job.results)) {
       results.get(name)!.set(job.file, result);
-      const check = pageChecks.find((candidate) => candidate.name === name)!;
-      cache.set(check, hashOf.get(job.file)!, hashes.get(name)!, result);
       pageMs.set(name, (pageMs.get(name) ?? 0) + (job.ms[name] ?? 0));
     }
   }
-  await cache.save();
+  await session.save();
+  const cache = await session.cache();
 
   const files = new Set(allFiles);
   const sourceOf = (file: string) => options.sources.get(file);
@@ -190,6 +194,7 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckReport>
     cache: { hits: cache.hits, misses: cache.misses, ...(cache.discarded ? { discarded: cache.discarded } : {}) },
     parseMs,
     ms: performance.now() - start,
-    threads,
+    threads: computedEarly.length && threads === 'none' ? 'workers' : threads,
+    early: computedEarly.length,
   };
 }

@@ -1,0 +1,83 @@
+/**
+ * Fingerprinted assets: `{{ "/assets/site.css" | asset }}` renders
+ * `/assets/site.3f9a1c2b.css` and writes that file into the build, so a
+ * stylesheet can be cached for a year and a change still reaches visitors at
+ * once (its name changes). Done at render time, never by rewriting built
+ * HTML, so the bytes Eleventy writes are the bytes that ship.
+ *
+ * The name is `<name>.<first 8 hex of SHA-256>.<ext>`, the pattern publishing
+ * recognises as immutable.
+ *
+ * The output folder comes from the page being rendered, not from this
+ * closure: Eleventy keeps compiled layouts in a process-wide cache, so a
+ * second build in the same process can call the filter registered by the first.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BuildError } from '../errors.ts';
+import { displayPath, rememberingUserErrors, type BuildContext } from './context.ts';
+import type { EleventyUserConfig } from './eleventy-config.ts';
+
+const ASSETS_URL = '/assets/';
+
+export function fingerprintedName(file: string, bytes: Buffer): string {
+  const extension = path.extname(file);
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 8);
+  return `${file.slice(0, file.length - extension.length)}.${hash}${extension}`;
+}
+
+/** Where `/assets/…` comes from: the site's own assets win over the shared ones, like layouts. */
+export function assetSourceDirs(context: BuildContext): string[] {
+  return [path.join(context.site.dir, 'assets'), path.join(context.workspace.sharedLayoutsDir, 'assets')];
+}
+
+interface Fingerprint {
+  stamp: string;
+  name: string;
+  bytes: Buffer;
+}
+
+/** Source file → its fingerprint, recomputed when the file's size or time changes (the dev server rebuilds in one process). */
+const fingerprints = new Map<string, Fingerprint>();
+/** Files written, per output folder, so each build writes each asset once. */
+const written = new Set<string>();
+
+function fingerprintOf(source: string, relative: string): Fingerprint {
+  const stats = statSync(source);
+  const stamp = `${stats.size}:${stats.mtimeMs}`;
+  const known = fingerprints.get(source);
+  if (known?.stamp === stamp) return known;
+  const bytes = readFileSync(source);
+  const fingerprint = { stamp, name: fingerprintedName(relative, bytes), bytes };
+  fingerprints.set(source, fingerprint);
+  return fingerprint;
+}
+
+interface FilterThis {
+  eleventy?: { directories?: { output?: string } };
+}
+
+export function addAssetFilter(config: EleventyUserConfig, context: BuildContext): void {
+  config.addFilter(
+    'asset',
+    rememberingUserErrors(context, function (this: FilterThis, url: unknown): string {
+      if (typeof url !== 'string' || !url.startsWith(ASSETS_URL)) {
+        throw new BuildError(`the asset filter takes a path under ${ASSETS_URL}, such as "/assets/site.css"; got ${JSON.stringify(url)}`);
+      }
+      const relative = url.slice(ASSETS_URL.length);
+      const dirs = assetSourceDirs(context);
+      const source = dirs.map((dir) => path.join(dir, relative)).find((file) => existsSync(file));
+      if (!source) throw new BuildError(`"${url}" | asset: no ${relative} in ${dirs.map((dir) => displayPath(context, dir) + '/').join(' or ')}`);
+      const fingerprint = fingerprintOf(source, relative);
+      const outputDir = this?.eleventy?.directories?.output ?? context.outputDir;
+      const target = path.resolve(outputDir, 'assets', fingerprint.name);
+      if (!written.has(target) || !existsSync(target)) {
+        mkdirSync(path.dirname(target), { recursive: true });
+        writeFileSync(target, fingerprint.bytes);
+        written.add(target);
+      }
+      return ASSETS_URL + fingerprint.name;
+    }),
+  );
+}

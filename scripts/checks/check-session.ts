@@ -1,0 +1,127 @@
+/**
+ * One build's page checking. Pages can be offered early — as Eleventy is about
+ * to write them — so a warm worker checks them on a free core while Eleventy
+ * renders the rest; the checks step then looks each file up by the key of its
+ * bytes on disk. Results are addressed by that key only, so an early result is
+ * used exactly when the file on disk is what was checked: anything that changed
+ * the page after it was offered (a later transform) makes it a new page.
+ */
+import type { Check, CheckSettings, PageResult } from './check.ts';
+import { CheckCache, pageKey, settingsHash } from './check-cache.ts';
+import type { PageJob, PageJobResult } from './page-jobs.ts';
+import { checks as registeredChecks } from './registry.ts';
+import type { WorkerPool } from './worker-pool.ts';
+
+export interface SessionOptions {
+  settings: CheckSettings;
+  buildId: string;
+  cacheFile: string;
+  checks?: readonly Check[];
+}
+
+export interface PageLookup {
+  key: string;
+  /** Check name → result, from the cache. */
+  cached: Map<string, PageResult>;
+  /** Checks whose page part still has to run. */
+  needed: string[];
+}
+
+/** Pages an early batch collects before it goes to a worker. */
+const EARLY_BATCH = 8;
+
+export class CheckSession {
+  readonly checks: readonly Check[];
+  readonly pageChecks: readonly Check[];
+  readonly settingsHashes: Map<string, string>;
+  private cachePromise: Promise<CheckCache> | undefined;
+  private readonly lookups = new Map<string, PageLookup>();
+  private readonly computing = new Map<string, Promise<PageJobResult>>();
+  private batch: Array<{ job: PageJob; settle: (result: Promise<PageJobResult>) => void }> = [];
+  /** Pages checked from an early offer. */
+  early = 0;
+
+  constructor(readonly options: SessionOptions) {
+    this.checks = options.checks ?? registeredChecks;
+    this.pageChecks = this.checks.filter((check) => check.page);
+    this.settingsHashes = new Map(this.pageChecks.map((check) => [check.name, settingsHash(check, options.settings)]));
+  }
+
+  cache(): Promise<CheckCache> {
+    this.cachePromise ??= CheckCache.load(this.options.cacheFile);
+    return this.cachePromise;
+  }
+
+  async lookup(file: string, html: string): Promise<PageLookup> {
+    const key = pageKey(file, html, this.options.buildId);
+    const known = this.lookups.get(key);
+    if (known) return known;
+    const cache = await this.cache();
+    const found: PageLookup = { key, cached: new Map(), needed: [] };
+    for (const check of this.pageChecks) {
+      const result = cache.get(check, key, this.settingsHashes.get(check.name)!);
+      if (result) found.cached.set(check.name, result);
+      else found.needed.push(check.name);
+    }
+    this.lookups.set(key, found);
+    return found;
+  }
+
+  /** A result being computed for this key (from an early offer), if any. */
+  inProgress(key: string): Promise<PageJobResult> | undefined {
+    return this.computing.get(key);
+  }
+
+  /**
+   * Called as Eleventy is about to write a page: checks it on the started
+   * workers if the cache cannot vouch for it. Never starts workers itself.
+   */
+  async offer(file: string, html: string, pool: WorkerPool): Promise<void> {
+    if (pool.started === 0) return;
+    const found = await this.lookup(file, html);
+    if (found.needed.length === 0 || this.computing.has(found.key)) return;
+    this.early += 1;
+    let settle!: (result: Promise<PageJobResult>) => void;
+    const result = new Promise<PageJobResult>((resolve, reject) => {
+      settle = (promise) => promise.then(resolve, reject);
+    });
+    // A failure surfaces when the checks step awaits it, not as an unhandled rejection here.
+    result.catch(() => {});
+    this.computing.set(found.key, result);
+    this.batch.push({ job: { file, html, checks: found.needed }, settle });
+    if (this.batch.length >= EARLY_BATCH) this.flush(pool);
+  }
+
+  /** Sends early pages still waiting for a full batch. */
+  flush(pool: WorkerPool): void {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    const results = pool.submit(
+      batch.map((entry) => entry.job),
+      this.options.settings,
+    );
+    batch.forEach((entry, index) =>
+      entry.settle(
+        results.then((all) => {
+          const result = all[index];
+          if (!result) throw new Error(`a check worker returned no result for ${entry.job.file}`);
+          return result;
+        }),
+      ),
+    );
+  }
+
+  /** Records computed results in the cache. */
+  async record(key: string, result: PageJobResult): Promise<void> {
+    const cache = await this.cache();
+    for (const [name, pageResult] of Object.entries(result.results)) {
+      const check = this.pageChecks.find((candidate) => candidate.name === name);
+      if (check) cache.set(check, key, pageResult);
+    }
+  }
+
+  async save(): Promise<void> {
+    await (await this.cache()).save(this.pageChecks, this.settingsHashes);
+  }
+}

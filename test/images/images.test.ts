@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildSites } from '../../scripts/build/build-sites.ts';
+import { loadAllSites, workspaceAt } from '../../scripts/config/sites.ts';
+import { BuildError } from '../../scripts/errors.ts';
+import { widthsFor } from '../../scripts/images/image-shortcode.ts';
+import { rejects } from '../helpers/assert.ts';
+import { copySharedParts, repoRoot, tempDir, type TempDir } from '../helpers/fixture.ts';
+import { fixtureSite, page } from '../helpers/sites.ts';
+
+interface Ctx {
+  tmp: TempDir;
+}
+const test = suite<Ctx>('images');
+const quiet = { info() {}, warn() {} };
+
+test.before.each(async (ctx) => {
+  ctx.tmp = await tempDir('images-');
+  await copySharedParts(ctx.tmp.dir);
+});
+test.after.each(async (ctx) => {
+  await ctx.tmp.cleanup();
+});
+
+const ARTWORK = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1600 900" width="1600" height="900"><rect width="1600" height="900" fill="#0d5c8c"/><circle cx="800" cy="450" r="200" fill="#f3c77a"/></svg>';
+const build = (ctx: Ctx) => buildSites({ workspace: workspaceAt(ctx.tmp.dir), envName: 'production', sites: [], logger: quiet });
+const read = (ctx: Ctx, file: string) => readFile(path.join(ctx.tmp.dir, 'dist/production/fixture.test', file), 'utf8');
+const withImage = (call: string) => fixtureSite({ pages: { 'images/harbour.svg': ARTWORK, 'content/about.md': page('About us', 'Who we are and why this fixture site exists at all, in brief.', 'page.njk', `Intro.\n\n${call}\n\nMore.`) } });
+
+test('{% image %} writes AVIF and WebP at several widths and one JPEG fallback, in a <picture> with width, height and lazy loading', async (ctx) => {
+  await ctx.tmp.write(withImage('{% image "harbour.svg", "The harbour at dusk", "(min-width: 44rem) 42rem, 100vw" %}'));
+  await build(ctx);
+  const html = await read(ctx, 'about/index.html');
+  const picture = /<picture>.*?<\/picture>/s.exec(html)?.[0] ?? '';
+  assert.match(picture, /<source type="image\/avif" srcset="\/assets\/images\/harbour-480\.[0-9a-f]{8}\.avif 480w, \/assets\/images\/harbour-960\.[0-9a-f]{8}\.avif 960w, \/assets\/images\/harbour-1440\.[0-9a-f]{8}\.avif 1440w" sizes="\(min-width: 44rem\) 42rem, 100vw">/);
+  assert.match(picture, /<source type="image\/webp" srcset="[^"]+-480\.[0-9a-f]{8}\.webp 480w, [^"]+ 960w, [^"]+ 1440w"/);
+  assert.match(picture, /<img src="\/assets\/images\/harbour-960\.[0-9a-f]{8}\.jpg" srcset="[^"]+\.jpg 960w"/);
+  assert.match(picture, 'width="1440" height="810" alt="The harbour at dusk" loading="lazy" decoding="async"');
+  for (const url of picture.match(/\/assets\/images\/[^" ]+/g) ?? []) {
+    const file = path.join(ctx.tmp.dir, 'dist/production/fixture.test', url);
+    assert.ok(existsSync(file), url);
+    const metadata = await sharp(file).metadata();
+    assert.is(metadata.width, Number(/-(\d+)\./.exec(url)![1]));
+    assert.is(metadata.format === 'heif' ? 'avif' : metadata.format === 'jpeg' ? 'jpg' : metadata.format, path.extname(url).slice(1));
+  }
+});
+
+test('options: eager loading with high priority for the first image a visitor sees, a caption, a class', async (ctx) => {
+  await ctx.tmp.write(withImage('{% image "harbour.svg", "The harbour at dusk", "100vw", { loading: "eager", caption: "San Diego Bay", class: "wide" } %}'));
+  await build(ctx);
+  const html = await read(ctx, 'about/index.html');
+  assert.match(html, /<figure class="wide"><picture>.*loading="eager" fetchpriority="high".*<\/picture><figcaption>San Diego Bay<\/figcaption><\/figure>/s);
+});
+
+test('a missing source is a build error naming the page and the images there are', async (ctx) => {
+  await ctx.tmp.write(withImage('{% image "harbor.svg", "The harbour at dusk" %}'));
+  const error = await rejects(() => build(ctx), BuildError);
+  assert.match(error.message, 'sites/fixture.test/content/about.md: {% image "harbor.svg" %}: there is no harbor.svg in sites/fixture.test/images/. Images there: harbour.svg.');
+});
+
+test('missing alt text is a build error naming the page', async (ctx) => {
+  await ctx.tmp.write(withImage('{% image "harbour.svg" %}'));
+  const error = await rejects(() => build(ctx), BuildError);
+  assert.match(error.message, 'sites/fixture.test/content/about.md: {% image "harbour.svg" %} needs alt text as its second argument');
+});
+
+test('an unknown option is a build error that lists the allowed ones', async (ctx) => {
+  await ctx.tmp.write(withImage('{% image "harbour.svg", "The harbour", "100vw", { lazy: false } %}'));
+  const error = await rejects(() => build(ctx), BuildError);
+  assert.match(error.message, 'bad options');
+  assert.match(error.message, 'Allowed: loading');
+});
+
+test('encoded variants are cached by source and options: a rebuild copies them instead of encoding again', async (ctx) => {
+  await ctx.tmp.write(withImage('{% image "harbour.svg", "The harbour at dusk" %}'));
+  await build(ctx);
+  const cacheDir = path.join(ctx.tmp.dir, '.cache/images');
+  const list = async () => {
+    const entries: Array<[string, number]> = [];
+    for (const dir of await readdir(cacheDir)) for (const file of await readdir(path.join(cacheDir, dir))) entries.push([file, (await stat(path.join(cacheDir, dir, file))).mtimeMs]);
+    return entries.sort();
+  };
+  const first = await list();
+  assert.is(first.length, 7); // AVIF and WebP at three widths, one JPEG
+  await build(ctx);
+  assert.equal(await list(), first);
+});
+
+test('raster sources are never enlarged; SVG artwork is drawn at every width asked for', () => {
+  const raster = { bytes: Buffer.alloc(0), svg: false, width: 800, height: 600 };
+  assert.equal(widthsFor(raster, [480, 960, 1440]), [480]);
+  assert.equal(widthsFor({ ...raster, width: 300 }, [480, 960]), [300]);
+  assert.equal(widthsFor({ ...raster, svg: true }, [1440, 480, 960]), [480, 960, 1440]);
+});
+
+test('stylesheets and the icon are fingerprinted: the page links the hashed name, and that file holds the same bytes', async (ctx) => {
+  await ctx.tmp.write(fixtureSite());
+  await build(ctx);
+  const html = await read(ctx, 'index.html');
+  const href = /<link rel="stylesheet" href="(\/assets\/site\.([0-9a-f]{8})\.css)">/.exec(html);
+  assert.ok(href, 'site.css is linked by a fingerprinted name');
+  assert.is(await read(ctx, href![1]!), await readFile(path.join(ctx.tmp.dir, 'sites/fixture.test/assets/site.css'), 'utf8'));
+  assert.match(html, /<link rel="stylesheet" href="\/assets\/base\.[0-9a-f]{8}\.css">/);
+  assert.match(html, /<link rel="icon" href="\/assets\/icon\.[0-9a-f]{8}\.svg" type="image\/svg\+xml">/);
+});
+
+test('every real site has its Open Graph image (1200×630 PNG), its icon, and artwork used on its home page', async () => {
+  for (const site of await loadAllSites(workspaceAt(repoRoot))) {
+    const og = path.join(site.dir, 'assets', site.ogImage.replace(/^\/assets\//, ''));
+    const metadata = await sharp(og).metadata();
+    assert.equal([metadata.format, metadata.width, metadata.height], ['png', 1200, 630], og);
+    assert.ok(existsSync(path.join(site.dir, 'assets/icon.svg')));
+    assert.match(await readFile(path.join(site.dir, 'content/index.md'), 'utf8'), /\{% image "[^"]+\.svg", "[^"]{20,}"/);
+  }
+});
+
+test.run();
