@@ -1,0 +1,210 @@
+/**
+ * The whole recipe — config, build with its checks, plan, guard, confirm,
+ * apply — and the `publish` command, against s3rver on 127.0.0.1.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { workspaceAt } from '../../scripts/config/sites.ts';
+import { BuildError, ConfigError, PublishError } from '../../scripts/errors.ts';
+import { cloudFrontCdn } from '../../scripts/publish/cloudfront-cdn.ts';
+import { publishSites, type PublishOptions } from '../../scripts/publish/publish.ts';
+import { s3Store } from '../../scripts/publish/s3-store.ts';
+import { rejects } from '../helpers/assert.ts';
+import { hasStackTrace, runCli } from '../helpers/cli.ts';
+import { startCloudFrontServer, type CloudFrontServer } from '../helpers/cloudfront-server.ts';
+import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
+import { startTestS3, type TestS3 } from '../helpers/s3-server.ts';
+import { fixtureSite, page, siteConfigYaml } from '../helpers/sites.ts';
+
+const quiet = { info() {}, warn() {} };
+const DISTRIBUTION = 'E2EDGEDIST001';
+
+let s3: TestS3;
+let cloudfront: CloudFrontServer;
+let buckets = 0;
+
+interface Ctx {
+  tmp: TempDir;
+  bucket: string;
+}
+const test = suite<Ctx>('publish recipe and command');
+
+test.before(async () => {
+  s3 = await startTestS3();
+  cloudfront = await startCloudFrontServer({ distributions: [DISTRIBUTION] });
+});
+test.after(async () => {
+  await cloudfront.close();
+  await s3.stop();
+});
+test.before.each(async (ctx) => {
+  ctx.tmp = await tempDir('publish-recipe-');
+  ctx.bucket = `recipe-test-${++buckets}`;
+  await s3.createBucket(ctx.bucket);
+  await copySharedParts(ctx.tmp.dir);
+  s3.log.clear();
+  cloudfront.clear();
+});
+test.after.each(async (ctx) => {
+  await ctx.tmp.cleanup();
+});
+
+const about = page('About us', 'Who we are and why this fixture site exists at all, in brief.', 'page.njk', 'About.');
+
+/** The fixture site with an `edge` environment on the test servers. */
+function edgeEnvironment(ctx: Ctx, options: { bucket?: string; distributions?: boolean; prefix?: string } = {}): string {
+  return (
+    `  edge:\n    url: https://edge.fixture.test\n    bucket: ${options.bucket ?? ctx.bucket}\n    endpoint: ${s3.endpoint}\n` +
+    (options.prefix ? `    prefix: ${options.prefix}\n` : '') +
+    (options.distributions === false ? '' : `    distributions:\n      - id: ${DISTRIBUTION}\n`)
+  );
+}
+
+function publish(ctx: Ctx, options: Partial<PublishOptions> = {}) {
+  return publishSites({
+    workspace: workspaceAt(ctx.tmp.dir),
+    envName: 'edge',
+    sites: [],
+    logger: quiet,
+    connect: (target) => ({
+      store: s3Store({ bucket: target.env.bucket, region: target.env.region, endpoint: target.env.endpoint }),
+      cdn: cloudFrontCdn({ endpoint: cloudfront.endpoint }),
+    }),
+    ...options,
+  });
+}
+
+const writes = () => s3.log.requests.filter((request) => request.method !== 'GET' && request.method !== 'HEAD');
+
+test('builds, checks and publishes; after a clean rebuild (dist/ removed) the same sources upload nothing', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ extraConfig: edgeEnvironment(ctx), pages: { 'content/about.md': about } }));
+  const first = await publish(ctx);
+  const report = first.sites[0]!.report!;
+  assert.ok(report.uploaded >= 5, String(report.uploaded));
+  assert.ok(s3.log.requests.some((request) => request.key === 'about/index.html' && request.operation === 'PutObject'));
+  await rm(path.join(ctx.tmp.dir, 'dist'), { recursive: true, force: true });
+  s3.log.clear();
+  const second = await publish(ctx);
+  assert.is(second.sites[0]!.report!.uploaded, 0);
+  assert.equal(s3.log.counts(), { ListObjectsV2: 1, GetObject: 1, PutObject: 1 });
+  assert.equal(cloudfront.requests, []);
+});
+
+test('--dry-run returns the plan and touches nothing: the request logs show only reads', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ extraConfig: edgeEnvironment(ctx), pages: { 'content/about.md': about, 'assets/old.txt': 'old' } }));
+  await publish(ctx);
+  await ctx.tmp.write({ 'sites/fixture.test/content/about.md': about.replace('About.', 'About, changed.') });
+  await rm(path.join(ctx.tmp.dir, 'sites/fixture.test/assets/old.txt'));
+  s3.log.clear();
+  cloudfront.clear();
+  let planned = 0;
+  const outcome = await publish(ctx, { dryRun: true, onPlanned: (sites) => (planned = sites.length) });
+  assert.is(planned, 1);
+  assert.ok(outcome.dryRun);
+  const plan = outcome.sites[0]!.plan;
+  assert.ok(plan.uploads.some((upload) => upload.key === 'about/index.html'));
+  assert.equal(plan.deletes.map((deletion) => deletion.key), ['assets/old.txt']);
+  assert.ok(plan.invalidations[0]!.paths.includes('/about/'));
+  assert.is(outcome.sites[0]!.report, undefined);
+  assert.equal(writes(), []);
+  assert.equal(Object.keys(s3.log.counts()).sort(), ['GetObject', 'ListObjectsV2']);
+  assert.equal(cloudfront.requests, []);
+});
+
+test('a build failure stops before any request: nothing is listed, uploaded or invalidated', async (ctx) => {
+  await ctx.tmp.write(
+    fixtureSite({ extraConfig: edgeEnvironment(ctx), pages: { 'content/broken.md': page('Broken', 'A page whose layout does not exist, so the build must fail.', 'missing.njk', 'x') } }),
+  );
+  await rejects(() => publish(ctx), BuildError);
+  assert.equal(s3.log.requests, []);
+  assert.equal(cloudfront.requests, []);
+});
+
+test('placeholders are refused in one sentence naming the keys, before any build or request', async (ctx) => {
+  const extra = `  edge:\n    url: https://edge.fixture.test\n    bucket: placeholder-edge\n    endpoint: ${s3.endpoint}\n    distributions:\n      - id: PLACEHOLDER-EDGE\n`;
+  await ctx.tmp.write(fixtureSite({ extraConfig: extra }));
+  const error = await rejects(() => publish(ctx), ConfigError);
+  assert.is(
+    error.message,
+    'sites/fixture.test/site.yaml: environments.edge.bucket, environments.edge.distributions.0.id are placeholders, so fixture.test cannot be published to edge; put the real resource names there first.',
+  );
+  assert.equal(s3.log.requests, []);
+});
+
+test('two sites whose prefixes overlap in one bucket are refused unless the outer one protects the inner', async (ctx) => {
+  await ctx.tmp.write({
+    ...fixtureSite({ extraConfig: edgeEnvironment(ctx, { distributions: false }) }),
+    ...fixtureSite({ domain: 'inner.test', shortName: 'inner', extraConfig: edgeEnvironment(ctx, { distributions: false, prefix: 'inner/' }) }),
+  });
+  const error = await rejects(() => publish(ctx, { sites: ['fixture'] }), ConfigError);
+  assert.is(
+    error.message,
+    `inner.test publishes edge inside fixture.test's s3://${ctx.bucket}/ (at "inner/"), so publishing fixture.test would delete it; add "inner/" to publish.protectedPrefixes in sites/fixture.test/site.yaml, or move one of them.`,
+  );
+  await ctx.tmp.write({ 'sites/fixture.test/site.yaml': siteConfigYaml('fixture.test', 'fixture', `${edgeEnvironment(ctx, { distributions: false })}publish:\n  protectedPrefixes: [inner/]\n`) });
+  const outcome = await publish(ctx);
+  assert.equal(outcome.sites.map((site) => site.plan.site), ['fixture.test', 'inner.test']);
+});
+
+test('a refusal in any site stops every site before the first write; declining the confirmation does too', async (ctx) => {
+  await ctx.tmp.write({
+    ...fixtureSite({ extraConfig: edgeEnvironment(ctx, { distributions: false }) }),
+    ...fixtureSite({ domain: 'second.test', shortName: 'second', extraConfig: edgeEnvironment(ctx, { distributions: false, bucket: `${ctx.bucket}-2` }) }),
+  });
+  await s3.createBucket(`${ctx.bucket}-2`);
+  // second.test's bucket holds many files nothing builds: its plan is refused.
+  const other = s3.store(`${ctx.bucket}-2`);
+  for (let index = 0; index < 12; index++) {
+    await other.put({ key: `old/${index}.html`, body: Buffer.from('x'), contentType: 'text/html', cacheControl: 'no-cache', md5: '9dd4e461268c8034f5c8564e155c67a6', metadata: {} });
+  }
+  s3.log.clear();
+  const error = await rejects(() => publish(ctx), PublishError);
+  assert.match(error.message, /^Nothing was published:\nsecond\.test \(edge\) would delete 12 of its 12 objects/);
+  assert.equal(writes(), []);
+
+  let asked = 0;
+  const cancelled = await rejects(() => publish(ctx, { sites: ['fixture'], confirm: async () => (asked++, false) }), PublishError);
+  assert.is(cancelled.message, 'Publishing cancelled; nothing was changed.');
+  assert.is(asked, 1);
+  assert.equal(writes(), []);
+});
+
+test('the command: --dry-run --json prints the plan for machines and exits 0, writing nothing', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ extraConfig: edgeEnvironment(ctx, { distributions: false }) }));
+  const result = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'edge', '--dry-run', '--json']);
+  assert.is(result.code, 0, result.stderr);
+  const parsed = JSON.parse(result.stdout) as { dryRun: boolean; sites: Array<{ plan: { summary: string; uploads: unknown[] }; report: unknown }> };
+  assert.ok(parsed.dryRun);
+  assert.match(parsed.sites[0]!.plan.summary, /^fixture\.test → edge: upload \d+ files \([^)]+\), 0 unchanged, delete 0 files, no invalidation \(no CloudFront distribution for edge\)$/);
+  assert.is(parsed.sites[0]!.report, null);
+  assert.equal(writes(), []);
+});
+
+function productionOnTestServer(ctx: Ctx): string {
+  return siteConfigYaml('fixture.test', 'fixture').replace(
+    '    bucket: fixture-production\n    distributions:\n      - id: E1FIXTUREPROD\n',
+    `    bucket: ${ctx.bucket}\n    endpoint: ${s3.endpoint}\n`,
+  );
+}
+
+test('the command: production asks for confirmation, and without a terminal refuses before any write', async (ctx) => {
+  await ctx.tmp.write({ ...fixtureSite(), 'sites/fixture.test/site.yaml': productionOnTestServer(ctx) });
+  const refused = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'production']);
+  assert.is(refused.code, 1);
+  assert.match(refused.stderr, 'error: Publishing to production asks for confirmation, and there is no terminal to ask on; review the plan with --dry-run, then add --yes.');
+  assert.not.ok(hasStackTrace(refused.stderr), refused.stderr);
+  assert.match(refused.stdout, 'fixture.test → production');
+  assert.equal(writes(), []);
+});
+
+test('the command: production with --yes publishes and reports one line per site', async (ctx) => {
+  await ctx.tmp.write({ ...fixtureSite(), 'sites/fixture.test/site.yaml': productionOnTestServer(ctx) });
+  const published = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'production', '--yes']);
+  assert.is(published.code, 0, published.stderr);
+  assert.match(published.stdout, /published fixture\.test → production: uploaded \d+ files \([^)]+\), 0 unchanged, deleted 0 files, no invalidation in \d+ ms/);
+  assert.ok(writes().some((request) => request.key === 'index.html'));
+});
+
+test.run();
