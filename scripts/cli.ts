@@ -41,7 +41,7 @@ export function createProgram(): Command {
     .option('--json', 'print the result as JSON on stdout')
     .action(async (options: { env: string; site: string[]; json?: boolean }) => {
       const results = await buildSites({ workspace: workspaceAt(root()), envName: options.env, sites: options.site, logger: consoleLogger() });
-      printBuildSummary(results, { json: Boolean(options.json) });
+      printBuildSummary(results, { json: Boolean(options.json), root: root() });
     });
 
   program

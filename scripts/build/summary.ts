@@ -1,6 +1,13 @@
-/** What `npm run build` prints when it is done: a short table, or JSON for machines. */
+/**
+ * What `npm run build` prints when it is done: one table, a row per site —
+ * pages, files, bytes, images, each check passed or failed, time — in colour
+ * on a terminal and plain when piped; `--json` gives the same as data, with
+ * every waiver and external link.
+ */
 import path from 'node:path';
 import { colours } from '../terminal.ts';
+import { checkReportOf, checkReportPath } from '../checks/check-step.ts';
+import type { CheckReport } from '../checks/run-checks.ts';
 import type { BuildResult } from './build-site.ts';
 
 export interface BuildSummaryRow {
@@ -10,13 +17,19 @@ export interface BuildSummaryRow {
   pages: number;
   files: number;
   bytes: number;
+  images: number;
   milliseconds: number;
   outputDir: string;
   recordFile: string;
   warnings: string[];
+  /** Absent only if the build ran without the checks step. */
+  checks?: CheckReport;
+  checkReportFile?: string;
 }
 
-export function summariseBuild(result: BuildResult): BuildSummaryRow {
+/** `root` is the workspace root, where the check report lives. */
+export function summariseBuild(result: BuildResult, root = process.cwd()): BuildSummaryRow {
+  const checks = checkReportOf(result.pages);
   return {
     site: result.site.domain,
     environment: result.envName,
@@ -24,10 +37,12 @@ export function summariseBuild(result: BuildResult): BuildSummaryRow {
     pages: result.pages.filter((page) => page.path.endsWith('.html')).length,
     files: result.record.files.length,
     bytes: result.record.files.reduce((sum, file) => sum + file.size, 0),
+    images: checks?.images ?? 0,
     milliseconds: Math.round(Object.values(result.timings).reduce((sum, ms) => sum + ms, 0)),
     outputDir: result.outputDir,
     recordFile: result.recordFile,
     warnings: result.warnings,
+    ...(checks ? { checks, checkReportFile: checkReportPath(root, result.site.domain, result.envName) } : {}),
   };
 }
 
@@ -37,16 +52,76 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-export function printBuildSummary(results: readonly BuildResult[], options: { json: boolean }): void {
-  const rows = results.map(summariseBuild);
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Short column titles for the checks, in report order. */
+const CHECK_TITLES: Record<string, string> = {
+  'html-validate': 'html',
+  links: 'links',
+  seo: 'seo',
+  images: 'images',
+  'template-leak': 'leaks',
+  'inline-scripts': 'scripts',
+};
+
+interface Cell {
+  text: string;
+  paint?: (text: string) => string;
+}
+
+/** Pads by the plain text, so colour codes do not upset the columns. */
+function table(rows: Cell[][], rightAligned: ReadonlySet<number>): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]?.text.length ?? 0)));
+  return rows.map((row) =>
+    row
+      .map((cell, column) => {
+        const padding = ' '.repeat(widths[column]! - cell.text.length);
+        const text = cell.paint ? cell.paint(cell.text) : cell.text;
+        return rightAligned.has(column) ? padding + text : text + padding;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+export function formatBuildSummary(rows: readonly BuildSummaryRow[], cwd = process.cwd()): string {
+  if (rows.length === 0) return 'nothing was built\n';
+  const checkNames = [...new Set(rows.flatMap((row) => row.checks?.checks.map((check) => check.name) ?? []))];
+  const header: Cell[] = ['site', 'env', 'pages', 'files', 'size', 'images', ...checkNames.map((name) => CHECK_TITLES[name] ?? name), 'time'].map((text) => ({ text, paint: colours.bold }));
+  const body: Cell[][] = rows.map((row) => [
+    { text: row.site, paint: colours.bold },
+    { text: row.environment },
+    { text: String(row.pages) },
+    { text: String(row.files) },
+    { text: formatBytes(row.bytes) },
+    { text: String(row.images) },
+    ...checkNames.map((name): Cell => {
+      const check = row.checks?.checks.find((candidate) => candidate.name === name);
+      if (!check) return { text: '-' };
+      return check.passed ? { text: check.waived ? `pass*` : 'pass', paint: colours.green } : { text: `FAIL ${check.problems}`, paint: colours.red };
+    }),
+    { text: seconds(row.milliseconds) },
+  ]);
+  const numeric = new Set([2, 3, 4, 5, header.length - 1]);
+  const lines = table([header, ...body], numeric);
+  for (const row of rows) {
+    const notes: string[] = [];
+    if (row.checks?.waived.length) notes.push(`${row.checks.waived.length} waived (*)`);
+    if (row.checks?.externalLinks.length) notes.push(`${row.checks.externalLinks.length} external link${row.checks.externalLinks.length === 1 ? '' : 's'}, not fetched`);
+    if (row.warnings.length) notes.push(colours.yellow(`${row.warnings.length} warning${row.warnings.length === 1 ? '' : 's'}`));
+    const report = row.checkReportFile ? ` · report ${path.relative(cwd, row.checkReportFile)}` : '';
+    lines.push(colours.dim(`${row.site}: ${path.relative(cwd, row.outputDir)}/ build ${row.buildId}${notes.length ? ` · ${notes.join(' · ')}` : ''}${report}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function printBuildSummary(results: readonly BuildResult[], options: { json: boolean; root?: string }): void {
+  const rows = results.map((result) => summariseBuild(result, options.root));
   if (options.json) {
     process.stdout.write(JSON.stringify({ builds: rows }, null, 2) + '\n');
     return;
   }
-  const cwd = process.cwd();
-  for (const row of rows) {
-    process.stdout.write(
-      `${colours.green('built')} ${colours.bold(row.site)} (${row.environment}) ${row.pages} pages, ${row.files} files, ${formatBytes(row.bytes)} in ${row.milliseconds} ms → ${path.relative(cwd, row.outputDir)}/  build ${row.buildId}\n`,
-    );
-  }
+  process.stdout.write(formatBuildSummary(rows));
 }

@@ -77,16 +77,17 @@ export function checkSettingsFor(context: BuildContext): CheckSettings {
   };
 }
 
-function checksDir(context: BuildContext): string {
-  return path.join(context.workspace.root, '.cache', 'checks', context.site.domain);
+/** `.cache/checks/<domain>/<env>.report.json`: the full report of the latest run. */
+export function checkReportPath(workspaceRoot: string, domain: string, envName: string): string {
+  return path.join(workspaceRoot, '.cache', 'checks', domain, `${envName}.report.json`);
 }
 
 export function checkReportFile(context: BuildContext): string {
-  return path.join(checksDir(context), `${context.envName}.report.json`);
+  return checkReportPath(context.workspace.root, context.site.domain, context.envName);
 }
 
 export function checkCacheFile(context: BuildContext): string {
-  return path.join(checksDir(context), `${context.envName}.json`);
+  return path.join(context.workspace.root, '.cache', 'checks', context.site.domain, `${context.envName}.json`);
 }
 
 export function describeFailure(context: BuildContext, report: CheckReport, reportFile: string): string {

@@ -8,7 +8,8 @@
  * resolves it once per thread and hands the same resolved configuration to
  * every call, which brings a page down to the cost of parsing and the rules.
  */
-import { HtmlValidate, StaticConfigLoader, type ConfigData, type ResolvedConfig } from 'html-validate';
+import { createRequire } from 'node:module';
+import type { ConfigData, HtmlValidate, ResolvedConfig } from 'html-validate';
 import type { Check, PageInput, PageResult } from './check.ts';
 import type { PageProblem } from './problem.ts';
 import { HTML_VALIDATE_PREFIX } from './rules.ts';
@@ -25,21 +26,26 @@ export const HTML_VALIDATE_CONFIG: ConfigData = {
   },
 };
 
-/** Resolves the configuration on first use and reuses it for every page. */
-class ResolvedOnceLoader extends StaticConfigLoader {
-  private resolved: ResolvedConfig | Promise<ResolvedConfig> | undefined;
-
-  override getConfigFor(handle: string, override?: ConfigData): ResolvedConfig | Promise<ResolvedConfig> {
-    if (override) return super.getConfigFor(handle, override);
-    this.resolved ??= super.getConfigFor(handle);
-    return this.resolved;
-  }
-}
-
 let validator: HtmlValidate | undefined;
 
+/**
+ * Loaded on first use (a quarter of a second): the main thread of a build
+ * whose pages all come from the cache or go to workers never needs it.
+ */
 function htmlValidate(): HtmlValidate {
-  validator ??= new HtmlValidate(new ResolvedOnceLoader(HTML_VALIDATE_CONFIG));
+  if (validator) return validator;
+  const library = createRequire(import.meta.url)('html-validate') as typeof import('html-validate');
+  /** Resolves the configuration on first use and reuses it for every page. */
+  class ResolvedOnceLoader extends library.StaticConfigLoader {
+    private resolved: ResolvedConfig | Promise<ResolvedConfig> | undefined;
+
+    override getConfigFor(handle: string, override?: ConfigData): ResolvedConfig | Promise<ResolvedConfig> {
+      if (override) return super.getConfigFor(handle, override);
+      this.resolved ??= super.getConfigFor(handle);
+      return this.resolved;
+    }
+  }
+  validator = new library.HtmlValidate(new ResolvedOnceLoader(HTML_VALIDATE_CONFIG));
   return validator;
 }
 

@@ -39,10 +39,11 @@ class CheckWorker {
     private readonly onDeath: (error: Error) => void,
   ) {
     this.worker = new Worker(BOOTSTRAP, { eval: true });
-    this.worker.unref();
     this.worker.on('message', (response: WorkerResponse) => this.settle(response));
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => this.fail(new Error(`check worker exited with code ${code}`)));
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.worker.unref();
   }
 
   get idle(): boolean {
