@@ -14,7 +14,7 @@ import pLimit from 'p-limit';
 import type { BuildRecord } from '../build/build-record.ts';
 import type { Logger } from '../build/context.ts';
 import { PublishError } from '../errors.ts';
-import { DEPLOY_RECORD_VERSION, deployRecordKey, isPlainMd5, type DeployRecord, type RecordedObject } from './deploy-record.ts';
+import { DEPLOY_RECORD_VERSION, deployRecordKey, encodeDeployRecord, isPlainMd5, type DeployRecord, type RecordedObject } from './deploy-record.ts';
 import type { Plan, PlannedUpload } from './plan.ts';
 import type { Ports } from './ports.ts';
 
@@ -89,11 +89,12 @@ export async function applyPlan(options: ApplyOptions): Promise<PublishReport> {
 
   const record = deployRecord(options, etags, invalidations, publishedAt);
   const recordKey = deployRecordKey(plan.prefix, publishedAt, plan.buildId);
-  const body = Buffer.from(JSON.stringify(record) + '\n');
+  const body = encodeDeployRecord(record);
   await ports.store.put({
     key: recordKey,
     body,
     contentType: 'application/json',
+    contentEncoding: 'gzip',
     cacheControl: 'no-store',
     md5: createHash('md5').update(body).digest('hex'),
     metadata: {},

@@ -28,6 +28,7 @@ export interface PutRequest {
   body: Buffer;
   contentType: string;
   cacheControl: string;
+  contentEncoding?: string;
   /** Hex MD5 of `body`; sent as Content-MD5 so S3 refuses bytes that changed on the way. */
   md5: string;
   metadata: Record<string, string>;

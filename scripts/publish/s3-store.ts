@@ -122,6 +122,7 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
             Body: request.body,
             ContentType: request.contentType,
             CacheControl: request.cacheControl,
+            ContentEncoding: request.contentEncoding,
             ContentMD5: Buffer.from(request.md5, 'hex').toString('base64'),
             Metadata: request.metadata,
           }),
