@@ -45,15 +45,19 @@ export function prepareChecks(config: EleventyUserConfig, context: BuildContext)
     if (waive && typeof inputPath === 'string') waivers.set(displayPath(context, path.resolve(inputPath)), waive);
     return undefined;
   });
-  const runMode = process.env['ELEVENTY_RUN_MODE'];
-  if (runMode === 'serve' || runMode === 'watch') return;
   const pool = sharedWorkerPool();
-  pool.grow(1);
   const session = new CheckSession({ settings: checkSettingsFor(context), buildId: context.buildId, cacheFile: checkCacheFile(context) });
-  sessionsByBuild.set(context, session);
+  let building = false;
+  // Only a build runs the checks step; the dev server never starts a worker.
+  config.on('eleventy.before', ({ runMode }: { runMode?: string }) => {
+    building = runMode === 'build';
+    if (!building) return;
+    sessionsByBuild.set(context, session);
+    pool.grow(1);
+  });
   config.addTransform('checks-early', async function (content) {
     const outputPath = this.page.outputPath;
-    if (typeof outputPath === 'string' && outputPath.endsWith('.html') && typeof content === 'string') {
+    if (building && typeof outputPath === 'string' && outputPath.endsWith('.html') && typeof content === 'string') {
       const file = path.relative(context.outputDir, path.resolve(outputPath)).split(path.sep).join('/');
       await session.offer(file, content, pool);
     }

@@ -123,6 +123,9 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckReport>
     }
   }
 
+  // Pages offered early may still be queued for the one worker that started
+  // with the build: with much left to do, the other cores join in.
+  if (options.parallel !== 'inline' && early.length + jobs.length >= WORKER_THRESHOLD) pool.grow(pool.size);
   const [{ results: computedNow, threads }, computedEarly] = await Promise.all([
     runJobs(jobs, options, pool),
     Promise.all(early.map(async (entry) => ({ ...(await entry.result), file: entry.file, key: entry.key }))),
