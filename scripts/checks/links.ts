@@ -13,16 +13,13 @@ import type { PageProblem, Problem } from './problem.ts';
 import { LINK_RULES as RULES } from './rules.ts';
 import { fileOfPath, pathOfFile } from './site-paths.ts';
 
-export interface Reference {
-  /** Decoded site path without query or fragment, e.g. `/about/`. */
-  path: string;
-  /** As written, for messages. */
-  written: string;
-  tag: string;
-  attribute: string;
-  line: number;
-  column: number;
-}
+/**
+ * One internal reference, kept compact because every page has dozens and the
+ * cache stores them all: the decoded site path (no query or fragment), where
+ * it is, the element and attribute (`a href`), and the URL as written when it
+ * differs from the path.
+ */
+export type Reference = [path: string, line: number, column: number, element: string, written?: string];
 
 export interface LinksPageData {
   internal: Reference[];
@@ -124,7 +121,11 @@ export function linksPage(page: PageInput, settings: CheckSettings): PageResult 
   const external = new Set<string>();
   const candidates: Array<{ element: ParsedElement; attribute: string; url: string }> = [];
   for (const element of parsed.elements) for (const { attribute, url } of urlsOf(element)) candidates.push({ element, attribute, url });
-  for (const key of URL_METAS) for (const meta of metaNamed(parsed, key)) candidates.push({ element: meta, attribute: `content (${key})`, url: meta.attributes['content'] ?? '' });
+  for (const key of URL_METAS) {
+    for (const meta of metaNamed(parsed, key)) {
+      candidates.push({ element: meta, attribute: `${meta.attributes['property'] === key ? 'property' : 'name'}="${key}" content`, url: meta.attributes['content'] ?? '' });
+    }
+  }
 
   for (const { element, attribute, url } of candidates) {
     const where = { line: element.line, column: element.column };
@@ -142,9 +143,12 @@ export function linksPage(page: PageInput, settings: CheckSettings): PageResult 
       case 'external':
         external.add(classified.url);
         break;
-      case 'internal':
-        data.internal.push({ path: classified.path, written: url, tag: element.tag, attribute, ...where });
+      case 'internal': {
+        const reference: Reference = [classified.path, where.line, where.column, `${element.tag} ${attribute}`];
+        if (url !== classified.path) reference.push(url);
+        data.internal.push(reference);
         break;
+      }
       case 'ignored':
         break;
     }
@@ -168,15 +172,15 @@ export function linksSite(site: SiteInput): { problems: Problem[]; data: LinksSi
   let internalReferences = 0;
   for (const page of site.pages) {
     const data = page.data as LinksPageData;
-    for (const reference of data.internal) {
+    for (const [target, line, column, element, written = target] of data.internal) {
       internalReferences += 1;
-      if (resolves(site, reference.path)) continue;
+      if (resolves(site, target)) continue;
       problems.push({
         rule: RULES.broken,
         file: page.file,
-        line: reference.line,
-        column: reference.column,
-        message: `<${reference.tag} ${reference.attribute}="${reference.written}"> points to ${reference.path}, which is not a file of this build (looked for ${fileOfPath(reference.path)}) nor a declared redirect.${hint(site, reference.path)}`,
+        line,
+        column,
+        message: `<${element}="${written}"> points to ${target}, which is not a file of this build (looked for ${fileOfPath(target)}) nor a declared redirect.${hint(site, target)}`,
       });
     }
     for (const url of data.external) external.set(url, (external.get(url) ?? new Set()).add(page.file));
@@ -190,4 +194,4 @@ export function linksSite(site: SiteInput): { problems: Problem[]; data: LinksSi
   };
 }
 
-export const linksCheck: Check = { name: 'links', version: 1, page: linksPage, site: linksSite };
+export const linksCheck: Check = { name: 'links', version: 2, page: linksPage, site: linksSite };
