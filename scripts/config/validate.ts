@@ -38,6 +38,7 @@ function describeIssue(schema: z.ZodType, source: YamlSource, issue: z.core.$Zod
     case 'invalid_value':
       return `${where(path)}: ${name(path)}: ${describeValue(issue.input)} is not allowed; use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.`;
     case 'invalid_union':
+      if (issue.input === undefined) return `${where(path)}: ${name(path)}: is required but missing.`;
       return `${where(path)}: ${name(path)}: ${describeValue(issue.input)} ${firstUnionMessage(issue) ?? 'is not valid'}.`;
     case 'custom':
       return `${where(path)}: ${name(path)}: ${issue.message}.`;
