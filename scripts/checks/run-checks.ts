@@ -96,108 +96,127 @@ async function runJobs(jobs: PageJob[], options: RunChecksOptions, pool: WorkerP
   return { results: await pool.run(jobs, options.settings, many ? pool.size : 1), threads: 'workers' };
 }
 
+interface Sorted {
+  /** Check name → output file → result. */
+  results: Map<string, Map<string, PageResult>>;
+  /** Pages no result exists for yet. */
+  jobs: PageJob[];
+  jobKeys: Map<string, string>;
+  /** Pages a worker is already checking (offered while Eleventy wrote them). */
+  early: Array<{ file: string; key: string; result: Promise<PageJobResult> }>;
+}
+
+/** Each page's results from the cache, from early work in progress, or a job to run. */
+async function sortPages(session: CheckSession, pages: readonly PageFile[]): Promise<Sorted> {
+  const sorted: Sorted = { results: new Map(session.pageChecks.map((check) => [check.name, new Map()])), jobs: [], jobKeys: new Map(), early: [] };
+  for (const page of pages) {
+    const found = await session.lookup(page.file, page.html);
+    for (const [name, result] of found.cached) sorted.results.get(name)!.set(page.file, result);
+    if (found.needed.length === 0) continue;
+    const inProgress = session.inProgress(found.key);
+    if (inProgress) {
+      sorted.early.push({ file: page.file, key: found.key, result: inProgress });
+    } else {
+      sorted.jobs.push({ file: page.file, html: page.html, checks: found.needed });
+      sorted.jobKeys.set(page.file, found.key);
+    }
+  }
+  return sorted;
+}
+
+interface Computed {
+  jobs: Array<PageJobResult & { key: string }>;
+  threads: CheckReport['threads'];
+  early: number;
+}
+
+/** Runs what the cache could not answer, waits for early work, and records both in the cache. */
+async function computeMissing(session: CheckSession, sorted: Sorted, options: RunChecksOptions, pool: WorkerPool): Promise<Computed> {
+  // Pages offered early may still be queued for the one worker that started
+  // with the build: with much left to do, the other cores join in.
+  if (options.parallel !== 'inline' && sorted.early.length + sorted.jobs.length >= WORKER_THRESHOLD) pool.grow(pool.size);
+  const [now, early] = await Promise.all([
+    runJobs(sorted.jobs, options, pool),
+    Promise.all(sorted.early.map(async (entry) => ({ ...(await entry.result), file: entry.file, key: entry.key }))),
+  ]);
+  const jobs = [...now.results.map((job) => ({ ...job, key: sorted.jobKeys.get(job.file)! })), ...early];
+  for (const job of jobs) {
+    await session.record(job.key, job);
+    for (const [name, result] of Object.entries(job.results)) sorted.results.get(name)!.set(job.file, result);
+  }
+  await session.save();
+  return { jobs, threads: early.length && now.threads === 'none' ? 'workers' : now.threads, early: early.length };
+}
+
+interface CheckOutcome {
+  summary: Omit<CheckSummary, 'passed' | 'problems' | 'waived'>;
+  problems: Problem[];
+  siteData?: unknown;
+}
+
+/** One check's problems over the whole build: its page parts' results, then its site part. */
+async function outcomeOf(check: Check, pages: readonly PageFile[], sorted: Sorted, computed: Computed, options: RunChecksOptions, files: ReadonlySet<string>): Promise<CheckOutcome> {
+  const sourceOf = (file: string) => options.sources.get(file);
+  const byPage = sorted.results.get(check.name);
+  const problems: Problem[] = [];
+  for (const page of pages) {
+    for (const problem of byPage?.get(page.file)?.problems ?? []) problems.push({ ...problem, file: page.file, source: sourceOf(page.file) });
+  }
+  let siteMs = 0;
+  let siteData: unknown;
+  if (check.site) {
+    const siteStart = performance.now();
+    const sitePages: SitePage[] = pages.map((page) => ({ file: page.file, source: sourceOf(page.file), data: byPage?.get(page.file)?.data }));
+    const site = await check.site({ outputDir: options.outputDir, settings: options.settings, files, pages: sitePages, redirects: options.redirects ?? new Set() });
+    siteMs = performance.now() - siteStart;
+    siteData = site.data;
+    for (const problem of site.problems) problems.push({ ...problem, source: problem.source ?? sourceOf(problem.file) });
+  }
+  const ran = computed.jobs.filter((job) => check.name in job.results);
+  const pageMs = ran.reduce((sum, job) => sum + (job.ms[check.name] ?? 0), 0);
+  return {
+    summary: { name: check.name, ms: pageMs + siteMs, checked: check.page ? ran.length : 0, cached: check.page ? pages.length - ran.length : 0 },
+    problems,
+    siteData,
+  };
+}
+
 export async function runChecks(options: RunChecksOptions): Promise<CheckReport> {
   const start = performance.now();
   const session = options.session ?? new CheckSession({ settings: options.settings, buildId: options.buildId, cacheFile: options.cacheFile, checks: options.checks });
   const pool = options.pool ?? sharedWorkerPool();
-  const { checks, pageChecks } = session;
   if (options.parallel !== 'inline') session.flush(pool);
   const allFiles = (await glob('**/*', { cwd: options.outputDir, onlyFiles: true, dot: true })).sort();
-  const htmlFiles = allFiles.filter((file) => file.endsWith('.html'));
-  const pages = readPages(options.outputDir, htmlFiles);
+  const pages = readPages(options.outputDir, allFiles.filter((file) => file.endsWith('.html')));
 
-  const results = new Map<string, Map<string, PageResult>>(pageChecks.map((check) => [check.name, new Map()]));
-  const jobs: PageJob[] = [];
-  const jobKeys = new Map<string, string>();
-  const early: Array<{ file: string; key: string; result: Promise<PageJobResult> }> = [];
-  for (const page of pages) {
-    const found = await session.lookup(page.file, page.html);
-    for (const [name, result] of found.cached) results.get(name)!.set(page.file, result);
-    if (found.needed.length === 0) continue;
-    const inProgress = session.inProgress(found.key);
-    if (inProgress) {
-      early.push({ file: page.file, key: found.key, result: inProgress });
-    } else {
-      jobs.push({ file: page.file, html: page.html, checks: found.needed });
-      jobKeys.set(page.file, found.key);
-    }
-  }
-
-  // Pages offered early may still be queued for the one worker that started
-  // with the build: with much left to do, the other cores join in.
-  if (options.parallel !== 'inline' && early.length + jobs.length >= WORKER_THRESHOLD) pool.grow(pool.size);
-  const [{ results: computedNow, threads }, computedEarly] = await Promise.all([
-    runJobs(jobs, options, pool),
-    Promise.all(early.map(async (entry) => ({ ...(await entry.result), file: entry.file, key: entry.key }))),
-  ]);
-  const computed: Array<PageJobResult & { key: string }> = [...computedNow.map((job) => ({ ...job, key: jobKeys.get(job.file)! })), ...computedEarly];
-  const pageMs = new Map<string, number>();
-  let parseMs = 0;
-  for (const job of computed) {
-    parseMs += job.ms['parse'] ?? 0;
-    await session.record(job.key, job);
-    for (const [name, result] of Object.entries(job.results)) {
-      results.get(name)!.set(job.file, result);
-      pageMs.set(name, (pageMs.get(name) ?? 0) + (job.ms[name] ?? 0));
-    }
-  }
-  await session.save();
-  const cache = await session.cache();
-
+  const sorted = await sortPages(session, pages);
+  const computed = await computeMissing(session, sorted, options, pool);
   const files = new Set(allFiles);
-  const sourceOf = (file: string) => options.sources.get(file);
-  const problems: Problem[] = [];
-  const summaries: Array<CheckSummary & { all: Problem[] }> = [];
-  let externalLinks: ExternalLink[] = [];
-  let images = 0;
-  for (const check of checks) {
-    const own: Problem[] = [];
-    const byPage = results.get(check.name);
-    for (const page of pages) {
-      for (const problem of byPage?.get(page.file)?.problems ?? []) own.push({ ...problem, file: page.file, source: sourceOf(page.file) });
-    }
-    let siteMs = 0;
-    if (check.site) {
-      const siteStart = performance.now();
-      const sitePages: SitePage[] = pages.map((page) => ({ file: page.file, source: sourceOf(page.file), data: byPage?.get(page.file)?.data }));
-      const site = await check.site({ outputDir: options.outputDir, settings: options.settings, files, pages: sitePages, redirects: options.redirects ?? new Set() });
-      siteMs = performance.now() - siteStart;
-      for (const problem of site.problems) own.push({ ...problem, source: problem.source ?? sourceOf(problem.file) });
-      if (check.name === 'links') externalLinks = (site.data as LinksSiteData).external;
-      if (check.name === 'images') images = (site.data as ImagesSiteData).files;
-    }
-    const jobsOfCheck = computed.filter((job) => check.name in job.results).length;
-    summaries.push({
-      name: check.name,
-      passed: false,
-      problems: 0,
-      waived: 0,
-      ms: (pageMs.get(check.name) ?? 0) + siteMs,
-      checked: check.page ? jobsOfCheck : 0,
-      cached: check.page ? pages.length - jobsOfCheck : 0,
-      all: own,
-    });
-    problems.push(...own);
-  }
+  const outcomes: CheckOutcome[] = [];
+  for (const check of session.checks) outcomes.push(await outcomeOf(check, pages, sorted, computed, options, files));
 
-  const { kept, waived } = applyWaivers(problems, options.waivers ?? new Map());
+  const { kept, waived } = applyWaivers(
+    outcomes.flatMap((outcome) => outcome.problems),
+    options.waivers ?? new Map(),
+  );
   const keptSet = new Set(kept);
-  const checkSummaries: CheckSummary[] = summaries.map(({ all, ...summary }) => {
-    const failing = all.filter((problem) => keptSet.has(problem)).length;
-    return { ...summary, problems: failing, waived: all.length - failing, passed: failing === 0 };
-  });
+  const cache = await session.cache();
+  const siteData = (name: string) => outcomes.find((outcome) => outcome.summary.name === name)?.siteData;
   return {
     passed: kept.length === 0,
-    checks: checkSummaries,
+    checks: outcomes.map(({ summary, problems }) => {
+      const failing = problems.filter((problem) => keptSet.has(problem)).length;
+      return { ...summary, passed: failing === 0, problems: failing, waived: problems.length - failing };
+    }),
     problems: kept.sort(byPosition),
     waived: waived.sort(byPosition),
     pages: pages.length,
-    images,
-    externalLinks,
+    images: (siteData('images') as ImagesSiteData | undefined)?.files ?? 0,
+    externalLinks: (siteData('links') as LinksSiteData | undefined)?.external ?? [],
     cache: { hits: cache.hits, misses: cache.misses, ...(cache.discarded ? { discarded: cache.discarded } : {}) },
-    parseMs,
+    parseMs: computed.jobs.reduce((sum, job) => sum + (job.ms['parse'] ?? 0), 0),
     ms: performance.now() - start,
-    threads: computedEarly.length && threads === 'none' ? 'workers' : threads,
-    early: computedEarly.length,
+    threads: computed.threads,
+    early: computed.early,
   };
 }
