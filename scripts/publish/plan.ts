@@ -123,12 +123,13 @@ export function planPublish(input: PlanInput): Plan {
   }
 
   const stale = staleKeys(uploads, deletes, input);
+  const staleSet = new Set(stale.map((entry) => entry.key));
+  const unchangedKeys = unchanged.map((object) => object.key).filter((key) => !staleSet.has(key));
   const invalidations = input.distributions
     .map((distribution): PlannedInvalidation => {
-      const staleSet = new Set(stale.map((entry) => entry.key));
       const result = invalidationPaths({
         changed: [...staleSet],
-        unchanged: unchanged.map((object) => object.key).filter((key) => !staleSet.has(key)),
+        unchanged: unchangedKeys,
         originPath: distribution.originPath,
         maxPaths: input.publish.maxInvalidationPaths,
       });

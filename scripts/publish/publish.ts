@@ -59,8 +59,8 @@ export interface PublishOptions {
 
 export interface SitePublish {
   plan: Plan;
-  /** Requests spent reading the remote state, and anything worth saying about it. */
-  read: RemoteState['requests'] & { notes: string[] };
+  /** Requests spent reading the remote state, anything worth saying about it, and the deploy record it started from. */
+  read: RemoteState['requests'] & { notes: string[]; previousRecordKey?: string };
   /** Absent for a dry run. */
   report?: PublishReport;
 }
@@ -144,7 +144,7 @@ export async function planSite(
     allowDeletes: Boolean(options.allowDeletes),
     configFile: site.configFile,
   });
-  return { plan, read: { ...remote.requests, notes: remote.notes } };
+  return { plan, read: { ...remote.requests, notes: remote.notes, previousRecordKey: remote.previous?.key } };
 }
 
 /** Everything about the config that can be wrong, found before any build or request. */

@@ -42,7 +42,7 @@ export function formatPlan(entry: SitePublish): string {
   lines.push(`${colours.bold(plan.site)} → ${plan.environment}  ${target}  build ${plan.buildId}`);
   const assets = plan.uploads.filter((upload) => upload.group === 'assets').length;
   lines.push(
-    `  upload      ${count(plan.totals.uploadFiles, 'file')}, ${formatBytes(plan.totals.uploadBytes)}${plan.uploads.length ? ` (${assets} assets first, then ${plan.uploads.length - assets} pages)` : ''}`,
+    `  upload      ${count(plan.totals.uploadFiles, 'file')}, ${formatBytes(plan.totals.uploadBytes)}${plan.uploads.length ? ` (${count(assets, 'asset')} first, then ${count(plan.uploads.length - assets, 'page')})` : ''}`,
   );
   lines.push(...listed(plan.uploads.map((upload) => `${colours.green('+')} ${upload.key}  ${colours.dim(upload.reason)}`)));
   lines.push(`  unchanged   ${count(plan.totals.unchanged, 'file')}`);
@@ -71,7 +71,7 @@ export function formatPlan(entry: SitePublish): string {
     }
   }
   lines.push(`  cost        ${costNote(plan.totals.invalidationPaths)}`);
-  lines.push(colours.dim(`  read        ${count(read.listPages, 'list page')}, ${count(read.gets, 'deploy record')}, ${count(read.heads, 'HEAD request')}`));
+  lines.push(colours.dim(`  read        ${count(read.listPages, 'list page')}, ${count(read.gets, 'deploy record')}, ${count(read.heads, 'HEAD request')}${read.previousRecordKey ? ` (last deploy ${read.previousRecordKey})` : ''}`));
   for (const note of read.notes) lines.push(colours.dim(`  note        ${note}`));
   for (const refusal of plan.refusals) lines.push(colours.red(`  refused     ${refusal}`));
   return lines.join('\n');
