@@ -7,7 +7,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { workspaceAt } from '../../scripts/config/sites.ts';
-import { BuildError, ConfigError, PublishError } from '../../scripts/errors.ts';
+import { BuildError, CheckError, ConfigError, PublishError } from '../../scripts/errors.ts';
 import { cloudFrontCdn } from '../../scripts/publish/cloudfront-cdn.ts';
 import { publishSites, type PublishOptions } from '../../scripts/publish/publish.ts';
 import { s3Store } from '../../scripts/publish/s3-store.ts';
@@ -118,6 +118,18 @@ test('a build failure stops before any request: nothing is listed, uploaded or i
     fixtureSite({ extraConfig: edgeEnvironment(ctx), pages: { 'content/broken.md': page('Broken', 'A page whose layout does not exist, so the build must fail.', 'missing.njk', 'x') } }),
   );
   await rejects(() => publish(ctx), BuildError);
+  assert.equal(s3.log.requests, []);
+  assert.equal(cloudfront.requests, []);
+});
+
+test('a failed check uploads nothing: a template left unrendered stops the publish before any request', async (ctx) => {
+  await ctx.tmp.write(
+    fixtureSite({
+      extraConfig: edgeEnvironment(ctx),
+      pages: { 'content/leak.md': page('Leak', 'A page that leaks a template delimiter into its built HTML on purpose.', 'page.njk', '{% raw %}{{ name }}{% endraw %}') },
+    }),
+  );
+  await rejects(() => publish(ctx), CheckError);
   assert.equal(s3.log.requests, []);
   assert.equal(cloudfront.requests, []);
 });
