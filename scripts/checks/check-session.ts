@@ -1,8 +1,9 @@
 /**
  * One build's page checking. Pages can be offered early — as Eleventy is about
- * to write them — so a warm worker checks them on a free core while Eleventy
- * renders the rest; the checks step then looks each file up by the key of its
- * bytes on disk. Results are addressed by that key only, so an early result is
+ * to write them — so workers check them while Eleventy writes files and the
+ * other output steps run (Eleventy renders every page first and runs the
+ * transforms in one burst before writing, so that is where the overlap is);
+ * the checks step then looks each file up by the key of its bytes on disk. Results are addressed by that key only, so an early result is
  * used exactly when the file on disk is what was checked: anything that changed
  * the page after it was offered (a later transform) makes it a new page.
  */
@@ -29,6 +30,13 @@ export interface PageLookup {
 
 /** Pages an early batch collects before it goes to a worker. */
 const EARLY_BATCH = 8;
+/**
+ * Early pages needing a check beyond which every core gets a worker: a build
+ * with this many changed pages is a cold one, and spreading its pages while
+ * Eleventy renders keeps the workers' shares even. Below it, one warm worker
+ * is plenty and the others would only take CPU from Eleventy.
+ */
+const EARLY_ALL_CORES = 48;
 
 export class CheckSession {
   readonly checks: readonly Check[];
@@ -74,7 +82,8 @@ export class CheckSession {
 
   /**
    * Called as Eleventy is about to write a page: checks it on the started
-   * workers if the cache cannot vouch for it. Never starts workers itself.
+   * workers if the cache cannot vouch for it. Starts no worker unless pages
+   * needing a check pile up (see EARLY_ALL_CORES).
    */
   async offer(file: string, html: string, pool: WorkerPool): Promise<void> {
     if (pool.started === 0) return;
@@ -89,6 +98,7 @@ export class CheckSession {
     result.catch(() => {});
     this.computing.set(found.key, result);
     this.batch.push({ job: { file, html, checks: found.needed }, settle });
+    if (this.early === EARLY_ALL_CORES) pool.grow(pool.size);
     if (this.batch.length >= EARLY_BATCH) this.flush(pool);
   }
 

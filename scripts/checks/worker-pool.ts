@@ -1,13 +1,18 @@
 /**
  * Worker threads for page checks, at most one per core, shared by every build
  * in the process (the three sites of `npm run build` reuse the same warm
- * workers). Batches of pages wait in one queue and each worker takes the next
- * batch when it is free, so a slow batch does not hold up a whole share, and
- * batches can be submitted while Eleventy is still writing pages.
+ * workers).
+ *
+ * Batches are pushed to a worker as soon as they are submitted, to the one
+ * with the fewest pages outstanding, and wait in that worker's own message
+ * queue. A worker so never waits for the main thread between batches — which
+ * matters while Eleventy renders, because Eleventy keeps the main thread busy
+ * for seconds at a time and a worker that had to ask for its next batch would
+ * sit idle until then.
  *
  * Idle workers do not keep the process alive (they are unref'd when idle); a
- * worker that dies fails its batch with an error, and the pool replaces it the
- * next time it grows.
+ * worker that dies fails its batches with an error, and the pool starts a new
+ * one the next time it needs one.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -21,23 +26,21 @@ const WORKER_MODULE = new URL('./page-worker.ts', import.meta.url).href;
 // registers it before importing the worker module.
 const BOOTSTRAP = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_MODULE)}); });`;
 
-interface Task {
-  jobs: PageJob[];
-  settings: CheckSettings;
+interface Pending {
+  pages: number;
   resolve(results: PageJobResult[]): void;
   reject(error: Error): void;
 }
 
 class CheckWorker {
   private readonly worker: Worker;
-  private current: Task | undefined;
+  private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  /** Pages sent and not yet answered. */
+  outstanding = 0;
   dead = false;
 
-  constructor(
-    private readonly takeNext: () => Task | undefined,
-    private readonly onDeath: (error: Error) => void,
-  ) {
+  constructor() {
     this.worker = new Worker(BOOTSTRAP, { eval: true });
     this.worker.on('message', (response: WorkerResponse) => this.settle(response));
     this.worker.on('error', (error) => this.fail(error));
@@ -46,23 +49,17 @@ class CheckWorker {
     this.worker.unref();
   }
 
-  get idle(): boolean {
-    return !this.dead && this.current === undefined;
-  }
-
-  /** Takes the next task from the queue if free. */
-  pull(): void {
-    if (!this.idle) return;
-    const task = this.takeNext();
-    if (!task) {
-      this.worker.unref();
-      return;
-    }
-    this.current = task;
-    // Referenced while work is outstanding, so the process waits for the answer.
-    this.worker.ref();
-    const request: WorkerRequest = { id: this.nextId++, jobs: task.jobs, settings: task.settings };
-    this.worker.postMessage(request);
+  run(jobs: PageJob[], settings: CheckSettings): Promise<PageJobResult[]> {
+    if (this.dead) return Promise.reject(new Error('check worker is not running'));
+    const id = this.nextId++;
+    return new Promise<PageJobResult[]>((resolve, reject) => {
+      this.pending.set(id, { pages: jobs.length, resolve, reject });
+      this.outstanding += jobs.length;
+      // Referenced while work is outstanding, so the process waits for the answer.
+      this.worker.ref();
+      const request: WorkerRequest = { id, jobs, settings };
+      this.worker.postMessage(request);
+    });
   }
 
   terminate(): Promise<number> {
@@ -71,35 +68,32 @@ class CheckWorker {
   }
 
   private settle(response: WorkerResponse): void {
-    const task = this.current;
-    this.current = undefined;
-    if (task) {
-      if ('error' in response) task.reject(new Error(`a page check failed in a worker thread: ${response.error}`));
-      else task.resolve(response.results);
-    }
-    this.pull();
+    const pending = this.pending.get(response.id);
+    if (!pending) return;
+    this.pending.delete(response.id);
+    this.outstanding -= pending.pages;
+    if (this.pending.size === 0) this.worker.unref();
+    if ('error' in response) pending.reject(new Error(`a page check failed in a worker thread: ${response.error}`));
+    else pending.resolve(response.results);
   }
 
   private fail(error: Error): void {
-    if (this.dead && this.current === undefined) return;
     this.dead = true;
-    this.current?.reject(error);
-    this.current = undefined;
-    this.onDeath(error);
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+    this.outstanding = 0;
   }
 }
 
 export class WorkerPool {
   private workers: CheckWorker[] = [];
-  private readonly queue: Task[] = [];
 
   constructor(readonly size: number) {}
 
   /** Starts up to `count` workers ahead of need: they load the check libraries while the caller does other work. */
   grow(count = this.size): void {
     this.workers = this.workers.filter((worker) => !worker.dead);
-    while (this.workers.length < Math.min(count, this.size)) this.workers.push(new CheckWorker(() => this.queue.shift(), (error) => this.lost(error)));
-    this.kick();
+    while (this.workers.length < Math.min(count, this.size)) this.workers.push(new CheckWorker());
   }
 
   /** Live workers (started, and not dead). */
@@ -107,16 +101,15 @@ export class WorkerPool {
     return this.workers.filter((worker) => !worker.dead).length;
   }
 
-  /** Queues one batch; it runs on the first free worker (start one with `grow` first). */
+  /** Sends one batch to the worker with the fewest pages outstanding (starting one if none runs). */
   submit(jobs: PageJob[], settings: CheckSettings): Promise<PageJobResult[]> {
-    return new Promise<PageJobResult[]>((resolve, reject) => {
-      this.queue.push({ jobs, settings, resolve, reject });
-      if (this.started === 0) this.grow(1);
-      else this.kick();
-    });
+    if (this.started === 0) this.grow(1);
+    const live = this.workers.filter((worker) => !worker.dead);
+    const worker = live.reduce((least, candidate) => (candidate.outstanding < least.outstanding ? candidate : least));
+    return worker.run(jobs, settings);
   }
 
-  /** Runs the jobs in batches on the started workers, growing to `workers` first. */
+  /** Runs the jobs in batches, growing to `workers` workers first. */
   async run(jobs: readonly PageJob[], settings: CheckSettings, workers = this.size, batchSize = 16): Promise<PageJobResult[]> {
     this.grow(workers);
     const batches: Array<Promise<PageJobResult[]>> = [];
@@ -127,16 +120,6 @@ export class WorkerPool {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
     this.workers = [];
-  }
-
-  /** When the last worker dies, the batches still queued fail too rather than wait forever. */
-  private lost(error: Error): void {
-    if (this.started > 0) return;
-    for (const task of this.queue.splice(0)) task.reject(error);
-  }
-
-  private kick(): void {
-    for (const worker of this.workers) if (worker.idle && this.queue.length) worker.pull();
   }
 }
 
