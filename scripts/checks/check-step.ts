@@ -48,9 +48,11 @@ export function prepareChecks(config: EleventyUserConfig, context: BuildContext)
   const pool = sharedWorkerPool();
   const session = new CheckSession({ settings: checkSettingsFor(context), buildId: context.buildId, cacheFile: checkCacheFile(context) });
   let building = false;
-  // Only a build runs the checks step; the dev server never starts a worker.
-  config.on('eleventy.before', ({ runMode }: { runMode?: string }) => {
-    building = runMode === 'build';
+  // Only a build that runs the checks step checks early; the dev server never starts a worker.
+  config.on('eleventy.before', async ({ runMode }: { runMode?: string }) => {
+    // Imported here, not at the top: output-steps.ts imports this module.
+    const { outputSteps } = await import('../build/output-steps.ts');
+    building = runMode === 'build' && outputSteps.includes(checkStep);
     if (!building) return;
     sessionsByBuild.set(context, session);
     pool.grow(1);
