@@ -9,6 +9,7 @@ import type { EleventyResult } from '@11ty/eleventy';
 import { environmentOf, isProduction, placeholdersIn, type SiteConfig, type Workspace } from '../config/sites.ts';
 import { displayPath, type BuildContext, type Logger } from './context.ts';
 import { createEleventy } from './eleventy-config.ts';
+import { forgetCachedTemplates } from './eleventy-caches.ts';
 import { translateForContext } from './eleventy-errors.ts';
 import { loadFacts, unfilledFacts } from './facts.ts';
 import { gitState } from './git-state.ts';
@@ -17,6 +18,7 @@ import { BUILD_RECORD_VERSION, buildRecordPath, hashOutputTree, writeBuildRecord
 import { abandonOutput, commitOutput, startOutput } from './output-tree.ts';
 import { outputSteps, type BuiltPage } from './output-steps.ts';
 import { buildIdFor, sourceDigest } from './source-digest.ts';
+import { pageIdToken } from './page-id.ts';
 
 export interface BuildOptions {
   workspace: Workspace;
@@ -78,6 +80,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     env,
     production,
     buildId: buildIdFor(digest, envName),
+    pageIdToken: pageIdToken(buildIdFor(digest, envName)),
     sourceDigest: digest,
     facts,
     factsFile,
@@ -123,6 +126,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
 }
 
 async function runEleventy(context: BuildContext): Promise<BuiltPage[]> {
+  await forgetCachedTemplates([context.contentDir, ...context.lookup.searchDirs]);
   const eleventy = await createEleventy(context);
   // Eleventy prints its own error reports and a "Wrote N files" line; the
   // pipeline reports errors itself, so Eleventy's console is captured and

@@ -18,7 +18,10 @@ export interface BuildContext {
   env: EnvironmentConfig;
   /** Only production is indexable and carries analytics. */
   production: boolean;
+  /** The site's build id (build record, deploy records); pages carry their own id, see page-id.ts. */
   buildId: string;
+  /** Printed by templates where a page's own id goes; replaced after rendering. */
+  pageIdToken: string;
   sourceDigest: string;
   facts: Facts;
   factsFile: string;

@@ -13,6 +13,7 @@ import { translateForContext } from './eleventy-errors.ts';
 import { loadFacts } from './facts.ts';
 import { layoutLookup } from './layout-lookup.ts';
 import { buildIdFor, sourceDigest } from './source-digest.ts';
+import { pageIdToken } from './page-id.ts';
 
 export interface DevServerOptions {
   workspace: Workspace;
@@ -45,6 +46,7 @@ export async function startDevServer(options: DevServerOptions): Promise<void> {
     env,
     production: isProduction(envName),
     buildId: `${buildIdFor(digest, envName)}-dev`,
+    pageIdToken: pageIdToken(`${buildIdFor(digest, envName)}-dev`),
     sourceDigest: digest,
     facts,
     factsFile,

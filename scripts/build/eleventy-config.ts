@@ -10,6 +10,7 @@ import { displayPath, rememberingUserErrors, type BuildContext } from './context
 import { renderFact } from './facts.ts';
 import { jsonForScript } from './html.ts';
 import { overrideAliases } from './layout-lookup.ts';
+import { stampPageId } from './page-id.ts';
 import { checkPageData, pageDataError } from './page-data.ts';
 import { faqPageLd, webPageLd, webSiteLd } from './structured-data.ts';
 import { robotsTxt, sitemapXml } from './seo-files.ts';
@@ -72,6 +73,7 @@ export function configureEleventy(config: EleventyUserConfig, context: BuildCont
   provideGlobalData(config, context);
   addFiltersAndShortcodes(config, context);
   addWidgets(config, context);
+  stampPageIds(config, context);
   addImageShortcode(config, context);
   addAssetFilter(config, context);
   checkFrontMatter(config, context);
@@ -115,7 +117,7 @@ function provideGlobalData(config: EleventyUserConfig, context: BuildContext): v
     url: productionUrl,
   });
   config.addGlobalData('env', { name: context.envName, production: context.production, url: env.url });
-  config.addGlobalData('build', { id: context.buildId });
+  config.addGlobalData('build', { id: context.pageIdToken });
   config.addGlobalData('facts', context.facts);
 }
 
@@ -136,6 +138,11 @@ function addFiltersAndShortcodes(config: EleventyUserConfig, context: BuildConte
       });
     }),
   );
+}
+
+/** After the widgets (their stamps carry the page id too) and before the checks see the page. */
+function stampPageIds(config: EleventyUserConfig, context: BuildContext): void {
+  config.addTransform('page-id', (content) => stampPageId(content, context.pageIdToken));
 }
 
 function checkFrontMatter(config: EleventyUserConfig, context: BuildContext): void {

@@ -67,7 +67,7 @@ export function addWidgets(config: EleventyUserConfig, context: BuildContext): v
   }
 
   const inject = rememberingUserErrors(context, (html: string, page: { inputPath: string }) =>
-    injectWidgets(html, { nonce, widgets: widgets(), settingsFor: (name) => widgetSettings(name, context), buildId: context.buildId, page: pageOf(page) }),
+    injectWidgets(html, { nonce, widgets: widgets(), settingsFor: (name) => widgetSettings(name, context), buildId: context.pageIdToken, page: pageOf(page) }),
   );
   config.addTransform('widgets', function (content) {
     if (typeof this.page.outputPath !== 'string' || !this.page.outputPath.endsWith('.html')) return content;

@@ -8,6 +8,7 @@
  *   sources parse at the sites' ECMAScript version, and no Apps Script source
  *   was copied into the output.
  */
+import { pageIdOf } from '../build/page-id.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
@@ -44,7 +45,8 @@ function htmlPages(pages: readonly BuiltPage[]): BuiltPage[] {
 
 export const widgetIntegrityStep = pageCheckStep('widget-integrity', 'a widget in the built pages is not what the widget source injected', (context) => {
   const widgets = widgetsFor(context);
-  return (html) => verifyWidgetBlocks(html, { widgets, buildId: context.buildId });
+  // A stamp carries the id of the page it was injected into (see build/page-id.ts).
+  return (html) => verifyWidgetBlocks(html, { widgets, buildId: pageIdOf(html) ?? '' });
 });
 
 export const templateLeakStep = pageCheckStep('template-leak', 'template syntax left in the built pages', () => findTemplateLeaks);

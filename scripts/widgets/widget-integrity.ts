@@ -17,6 +17,7 @@ export interface KnownWidget {
 
 export interface IntegrityOptions {
   widgets: ReadonlyMap<string, KnownWidget>;
+  /** The id of the page being checked (its meta build-id), which its stamps must carry. */
   buildId: string;
 }
 
@@ -58,7 +59,7 @@ export function verifyWidgetBlocks(html: string, options: IntegrityOptions): Loc
       continue;
     }
     if (block.stamp.buildId !== options.buildId) {
-      at(block.stamp.offset, 'widget-stale', `this ${block.name} widget block is stamped by build ${block.stamp.buildId}, not this build (${options.buildId}): it was pasted from a built page; include the widget with ${use}.`);
+      at(block.stamp.offset, 'widget-stale', `this ${block.name} widget block is stamped for page ${block.stamp.buildId}, not this page (${options.buildId}): it was pasted from a built page; include the widget with ${use}.`);
     }
   }
 

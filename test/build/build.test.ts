@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { workspaceAt } from '../../scripts/config/sites.ts';
 import { buildSites } from '../../scripts/build/build-sites.ts';
 import { readBuildRecord } from '../../scripts/build/build-record.ts';
+import { pageIdOf } from '../../scripts/build/page-id.ts';
 import { BuildError, ConfigError } from '../../scripts/errors.ts';
 import { rejects } from '../helpers/assert.ts';
 import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
@@ -71,16 +72,27 @@ test('staging and development: noindex everywhere, robots.txt disallows, no anal
   }
 });
 
-test('every page carries the build id, which is stable for the same sources and changes with them', async (ctx) => {
-  await ctx.tmp.write(fixtureSite());
+test('every page carries its own build id: stable for the same sources, and an edit changes only the edited page', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/about.md': page('About us', 'Who we are and why this fixture site exists at all, in brief.', 'page.njk', 'About.') } }));
   const [first] = await build(ctx, 'production');
+  const home = await read(ctx, 'dist/production/fixture.test/index.html');
+  const about = await read(ctx, 'dist/production/fixture.test/about/index.html');
+  const homeId = pageIdOf(home);
+  assert.match(homeId ?? '', /^[0-9a-f]{16}$/);
+  assert.is.not(pageIdOf(about), homeId);
+  assert.not.match(home, 'page-id-pending');
+
   const [second] = await build(ctx, 'production');
-  assert.is(first!.record.buildId, second!.record.buildId);
-  assert.match(await read(ctx, 'dist/production/fixture.test/index.html'), `<meta name="build-id" content="${first!.record.buildId}">`);
+  assert.is(second!.record.buildId, first!.record.buildId);
+  assert.is(await read(ctx, 'dist/production/fixture.test/index.html'), home);
+
   await ctx.tmp.write({ 'sites/fixture.test/content/index.md': page('Fixture home', 'The home page of a fixture site, long enough to be a description.', 'page.njk', 'Changed.') });
   const [third] = await build(ctx, 'production');
   assert.is.not(third!.record.buildId, first!.record.buildId);
   assert.is.not(third!.record.sourceDigest, first!.record.sourceDigest);
+  assert.is.not(pageIdOf(await read(ctx, 'dist/production/fixture.test/index.html')), homeId);
+  // The regression this prevents: a site-wide id in every page re-uploads the whole site after a one-page edit.
+  assert.is(await read(ctx, 'dist/production/fixture.test/about/index.html'), about);
 });
 
 test('a site layout overrides the shared one of the same name; the others fall back to shared', async (ctx) => {

@@ -3,6 +3,7 @@
  * repository's own sites: one verified block each, with that site's settings,
  * and the Apps Script backend nowhere in the output.
  */
+import { pageIdOf } from '../../scripts/build/page-id.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -40,7 +41,7 @@ for (const [domain, file] of PAGES) {
     assert.is(blocks.length, 1);
     assert.is(blocks[0]!.bytes, booking.bytes);
     assert.is(blocks[0]!.stamp?.sha256, sha256(booking.bytes));
-    assert.is(blocks[0]!.stamp?.buildId, result.record.buildId);
+    assert.is(blocks[0]!.stamp?.buildId, pageIdOf(html), 'the stamp carries the id of the page it was injected into');
     const settings = /<script type="application\/json" data-widget-settings="booking">(.*?)<\/script>/.exec(html)?.[1];
     assert.equal(JSON.parse(settings ?? 'null'), { ...result.site.booking, language: result.site.language });
     assert.not.match(html, '<!-- booking-widget -->', 'the marker the page was written with is gone');

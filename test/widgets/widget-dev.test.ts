@@ -58,7 +58,7 @@ test('the dev server serves the injected widget and re-injects it after an edit 
   try {
     const url = `http://127.0.0.1:${port}/book/`;
     const first = await waitForPage(url, (html) => html.includes('<!-- widget:booking:end -->'), 'the booking page');
-    assert.match(first, /<!-- widget booking \d+\.\d+\.\d+ sha256=[0-9a-f]{64} build=[0-9a-f]+-dev -->/);
+    assert.match(first, /<!-- widget booking \d+\.\d+\.\d+ sha256=[0-9a-f]{64} build=[0-9a-f]{16} -->/);
     assert.match(first, 'aria-label="{{ label }}"');
     await appendFile(path.join(ctx.tmp.dir, 'widgets/booking/widget.js'), '// edited while serving\n');
     await waitForPage(url, (html) => html.includes('// edited while serving'), 'the widget edit to show');
