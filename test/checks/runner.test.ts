@@ -190,4 +190,19 @@ test('worker threads give the same results as this thread', async (ctx) => {
   }
 });
 
+test('a check that fails inside a worker fails the run with its message, instead of hanging', async () => {
+  const pool = new WorkerPool(1);
+  try {
+    const error = await pool.run([{ file: 'index.html', html: '<p>x</p>', checks: ['no-such-check'] }], settings).then(
+      () => undefined,
+      (reason: unknown) => reason as Error,
+    );
+    assert.ok(error);
+    assert.match(error!.message, 'a page check failed in a worker thread');
+    assert.match(error!.message, 'no check named "no-such-check"');
+  } finally {
+    await pool.close();
+  }
+});
+
 test.run();
