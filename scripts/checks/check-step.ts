@@ -29,12 +29,12 @@ const sessionsByBuild = new WeakMap<BuildContext, CheckSession>();
 
 /**
  * The checks' part of the Eleventy recipe. It records each page's `waive:`
- * front matter (validated by page-data.ts). In a build (not the dev server) it
- * also starts one check worker, which loads html-validate on another core
- * while Eleventy renders, and hands that worker each page the cache cannot
- * vouch for as Eleventy is about to write it — after every other transform,
- * and without changing a byte. The checks step then only waits for what is
- * still being checked.
+ * front matter (validated by page-data.ts). In a build that runs the checks
+ * step (not the dev server) it also starts one check worker as Eleventy
+ * starts, which loads html-validate on another core while Eleventy renders,
+ * and offers the workers each page the cache cannot vouch for as Eleventy is
+ * about to write it — after every other transform, without changing a byte —
+ * so the checking overlaps Eleventy's writing and the other output steps.
  */
 export function prepareChecks(config: EleventyUserConfig, context: BuildContext): void {
   const waivers = new Map<string, Waivers>();
