@@ -13,7 +13,9 @@ import { buildSites } from './build/build-sites.ts';
 import { printBuildSummary } from './build/summary.ts';
 import { startDevServer } from './build/dev-server.ts';
 import { consoleLogger, printError } from './terminal.ts';
-import { publishSites } from './publish/publish.ts';
+import { publishSites, type RunOptions } from './publish/publish.ts';
+import { rollbackSites } from './publish/rollback.ts';
+import { mismatchError } from './publish/verify.ts';
 import { formatPlan, printOutcome } from './publish/summary.ts';
 import { terminalProgress } from './publish/progress.ts';
 import { confirmOnTerminal } from './publish/confirm.ts';
@@ -63,28 +65,61 @@ export function createProgram(): Command {
     .option('--json', 'print the plan and the report as JSON on stdout')
     .option('--yes', 'do not ask for confirmation (production asks on a terminal)')
     .option('--allow-deletes', 'allow more deletions than the site config\'s publish.deleteLimit')
-    .action(async (options: { env: string; site: string[]; dryRun?: boolean; json?: boolean; yes?: boolean; allowDeletes?: boolean }) => {
-      const json = Boolean(options.json);
-      const outcome = await publishSites({
-        workspace: workspaceAt(root()),
-        envName: options.env,
-        sites: options.site,
-        dryRun: Boolean(options.dryRun),
-        allowDeletes: Boolean(options.allowDeletes),
-        logger: consoleLogger({ quiet: json }),
-        progress: json ? undefined : terminalProgress,
-        onPlanned: (sites) => {
-          if (!json) for (const site of sites) process.stdout.write(formatPlan(site) + '\n\n');
-        },
-        confirm:
-          options.env === 'production' && !options.yes
-            ? (sites) => confirmOnTerminal(`Publish ${sites.length === 1 ? sites[0]!.plan.site : `${sites.length} sites`} to production?`)
-            : undefined,
-      });
-      printOutcome(outcome, { json });
-      const refusals = outcome.sites.flatMap((site) => site.plan.refusals);
-      if (outcome.dryRun && refusals.length > 0) throw new PublishError(`A real publish would refuse:\n${refusals.join('\n')}`);
-    });
+    .option('--wait', 'wait for the invalidation to complete, then check the public URL serves the published build-id')
+    .option('--skip-staging-check', 'production only: publish without staging serving the same source (needs --reason)')
+    .option('--reason <text>', 'why the staging check is skipped; written into the deploy record')
+    .option('--rollback', 'restore the previous deploy (the newest record of another build) instead of building')
+    .option('--to <build-id>', 'with --rollback: restore this earlier build (its id or first characters) instead')
+    .action(
+      async (options: {
+        env: string;
+        site: string[];
+        dryRun?: boolean;
+        json?: boolean;
+        yes?: boolean;
+        allowDeletes?: boolean;
+        wait?: boolean;
+        skipStagingCheck?: boolean;
+        reason?: string;
+        rollback?: boolean;
+        to?: string;
+      }) => {
+        const json = Boolean(options.json);
+        if (options.reason !== undefined && !options.skipStagingCheck) throw new PublishError('--reason goes with --skip-staging-check; without it there is nothing to give a reason for.');
+        if (options.to !== undefined && !options.rollback) throw new PublishError('--to goes with --rollback (the build to restore).');
+        if (options.rollback && options.skipStagingCheck) throw new PublishError('--rollback restores what the environment already served and passes no staging check; drop --skip-staging-check.');
+        const verb = options.rollback ? 'Roll back' : 'Publish';
+        const common: RunOptions = {
+          workspace: workspaceAt(root()),
+          envName: options.env,
+          sites: options.site,
+          dryRun: Boolean(options.dryRun),
+          allowDeletes: Boolean(options.allowDeletes),
+          wait: Boolean(options.wait),
+          handleSignals: true,
+          logger: consoleLogger({ quiet: json }),
+          progress: json ? undefined : terminalProgress,
+          onPlanned: (sites) => {
+            if (!json) for (const site of sites) process.stdout.write(formatPlan(site) + '\n\n');
+          },
+          confirm:
+            options.env === 'production' && !options.yes
+              ? (sites) => confirmOnTerminal(`${verb} ${sites.length === 1 ? sites[0]!.plan.site : `${sites.length} sites`} ${options.rollback ? 'in' : 'to'} production?`)
+              : undefined,
+        };
+        const outcome = options.rollback
+          ? await rollbackSites({ ...common, to: options.to })
+          : await publishSites({ ...common, ...(options.skipStagingCheck ? { skipStagingCheck: { reason: options.reason ?? '' } } : {}) });
+        printOutcome(outcome, { json });
+        const refusals = [
+          ...outcome.sites.flatMap((site) => (site.stagingCheck?.result === 'refused' ? [site.stagingCheck.reason] : [])),
+          ...outcome.sites.flatMap((site) => site.plan.refusals),
+        ];
+        if (outcome.dryRun && refusals.length > 0) throw new PublishError(`A real ${options.rollback ? 'rollback' : 'publish'} would refuse:\n${refusals.join('\n')}`);
+        const mismatch = mismatchError(outcome.sites.map((site) => ({ site: site.plan.site, environment: site.plan.environment, verification: site.verification })));
+        if (mismatch) throw mismatch;
+      },
+    );
 
   return program;
 }

@@ -73,6 +73,13 @@ export const environmentSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default('us-east-1'),
   /** S3-compatible endpoint (for a local server); omitted for AWS itself. */
   endpoint: httpUrl.optional(),
+  /**
+   * The AWS profile to publish with (shared config, SSO, credential_process);
+   * without it, the standard chain (AWS_PROFILE, environment variables, …).
+   * On a loopback endpoint, naming a profile also makes the publisher use it
+   * instead of the local server's well-known credentials.
+   */
+  profile: z.string().regex(/^[A-Za-z0-9_.+=,@-]+$/, 'must be an AWS profile name such as sites-staging').optional(),
   distributions: z.array(distributionSchema).default([]),
   /**
    * When the S3 client adds checksums to requests. AWS accepts the SDK's
@@ -119,6 +126,10 @@ export const publishSchema = z
      * CloudFront bills each path beyond the free 1,000 a month.
      */
     maxInvalidationPaths: z.number().int('must be a whole number').min(1, 'must be at least 1').max(3000, 'must be at most 3000 (CloudFront\'s limit)').default(30),
+    /** Deploy records (and the archived files only they need) kept per environment, so that many deploys can be rolled back to. */
+    keepDeploys: z.number().int('must be a whole number').min(2, 'must be at least 2 (rollback needs the previous deploy)').max(1000, 'must be at most 1000').default(20),
+    /** How long a publish's lock holds before a later publish may take it over; it is renewed while the publish runs. */
+    lockMinutes: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1440, 'must be at most 1440 (a day)').default(30),
   })
   .prefault({});
 

@@ -14,7 +14,18 @@ import pLimit from 'p-limit';
 import type { BuildRecord } from '../build/build-record.ts';
 import type { Logger } from '../build/context.ts';
 import { PublishError } from '../errors.ts';
-import { DEPLOY_RECORD_VERSION, deployRecordKey, encodeDeployRecord, isPlainMd5, type DeployRecord, type RecordedObject } from './deploy-record.ts';
+import {
+  CURRENT_POINTER,
+  DEPLOY_RECORD_VERSION,
+  deployRecordKey,
+  encodeDeployRecord,
+  encodePointer,
+  pointerFor,
+  type DeployRecord,
+  type Publisher,
+  type RecordedObject,
+  type StagingCheck,
+} from './deploy-record.ts';
 import type { Plan, PlannedUpload } from './plan.ts';
 import type { Ports } from './ports.ts';
 
@@ -35,6 +46,15 @@ export interface ApplyOptions {
   /** Uploads in flight at once. */
   concurrency?: number;
   now?: () => Date;
+  /** What the deploy record says beyond the plan and the build: who, the staging check, a rollback's records. */
+  record?: RecordExtras;
+}
+
+export interface RecordExtras {
+  by?: Publisher;
+  command?: 'publish' | 'rollback';
+  stagingCheck?: StagingCheck;
+  rollback?: { replaced: string; restored: string };
 }
 
 export interface PublishReport {
@@ -49,6 +69,10 @@ export interface PublishReport {
   deleted: number;
   invalidations: Array<{ distributionId: string; id: string; status: string; paths: string[] }>;
   deployRecordKey: string;
+  /** Live objects copied into the archive first. */
+  archived: number;
+  /** The record itself, as written (rollback and retention read it). */
+  record: DeployRecord;
   publishedAt: string;
   milliseconds: number;
 }
@@ -60,6 +84,14 @@ export async function applyPlan(options: ApplyOptions): Promise<PublishReport> {
   const started = performance.now();
   const publishedAt = (options.now?.() ?? new Date()).toISOString();
   assertApplicable(plan, ports);
+
+  // Before anything live changes: what is about to be replaced or deleted
+  // is kept, so an earlier deploy can be restored (archive.ts).
+  if (plan.archive.length > 0) {
+    options.logger.info(`  archiving ${plan.archive.length} object${plan.archive.length === 1 ? '' : 's'} about to be replaced or deleted`);
+    const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
+    await Promise.all(plan.archive.map((copy) => limit(() => ports.store.copy(copy.from, copy.to))));
+  }
 
   const etags = new Map<string, string>();
   const assets = plan.uploads.filter((upload) => upload.group === 'assets');
@@ -99,6 +131,16 @@ export async function applyPlan(options: ApplyOptions): Promise<PublishReport> {
     md5: createHash('md5').update(body).digest('hex'),
     metadata: {},
   });
+  // After the record it names: a reader of the pointer always finds the record.
+  const pointer = encodePointer(pointerFor(record, recordKey));
+  await ports.store.put({
+    key: plan.prefix + CURRENT_POINTER,
+    body: pointer,
+    contentType: 'application/json',
+    cacheControl: 'no-store',
+    md5: createHash('md5').update(pointer).digest('hex'),
+    metadata: {},
+  });
 
   return {
     site: plan.site,
@@ -112,6 +154,8 @@ export async function applyPlan(options: ApplyOptions): Promise<PublishReport> {
     deleted: plan.deletes.length,
     invalidations,
     deployRecordKey: recordKey,
+    archived: plan.archive.length,
+    record,
     publishedAt,
     milliseconds: Math.round(performance.now() - started),
   };
@@ -169,10 +213,12 @@ function deployRecord(options: ApplyOptions, etags: ReadonlyMap<string, string>,
   const { plan, build } = options;
   const objects: Record<string, RecordedObject> = {};
   const relative = (key: string) => key.slice(plan.prefix.length);
-  // The sha256 is kept only where the ETag cannot stand for the bytes.
-  const entry = (etag: string, headerHash: string, sha256: string): RecordedObject => [etag, headerHash, isPlainMd5(etag) ? '' : sha256];
-  for (const object of plan.unchanged) objects[relative(object.key)] = entry(object.etag, object.headerHash, object.sha256);
-  for (const upload of plan.uploads) objects[relative(upload.key)] = entry(etags.get(upload.key) ?? '', upload.headerHash, upload.sha256);
+  // The sha256 and size of every object: rollback rebuilds the file list
+  // from the record alone and finds replaced bytes in the archive by hash.
+  const sizes = new Map(plan.uploads.map((upload) => [upload.key, upload.size]));
+  const entry = (etag: string, headerHash: string, sha256: string, size: number): RecordedObject => [etag, headerHash, sha256, size];
+  for (const object of plan.unchanged) objects[relative(object.key)] = entry(object.etag, object.headerHash, object.sha256, object.size);
+  for (const upload of plan.uploads) objects[relative(upload.key)] = entry(etags.get(upload.key) ?? '', upload.headerHash, upload.sha256, sizes.get(upload.key)!);
   return {
     version: DEPLOY_RECORD_VERSION,
     site: plan.site,
@@ -184,6 +230,10 @@ function deployRecord(options: ApplyOptions, etags: ReadonlyMap<string, string>,
     git: build.git,
     builtAt: build.builtAt,
     publishedAt,
+    ...(options.record?.by ? { by: options.record.by } : {}),
+    command: options.record?.command ?? 'publish',
+    ...(options.record?.stagingCheck ? { stagingCheck: options.record.stagingCheck } : {}),
+    ...(options.record?.rollback ? { rollback: options.record.rollback } : {}),
     counts: {
       uploaded: plan.uploads.length,
       uploadedBytes: plan.totals.uploadBytes,

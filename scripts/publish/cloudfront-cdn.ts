@@ -2,16 +2,27 @@
  * The CDN on CloudFront, through the AWS SDK. With `s3-store.ts`, the only
  * files that import the SDK.
  */
-import { CloudFrontClient, CloudFrontServiceException, CreateInvalidationCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import {
+  CloudFrontClient,
+  CloudFrontServiceException,
+  CreateInvalidationCommand,
+  GetDistributionCommand,
+  GetInvalidationCommand,
+  type CloudFrontClientConfig,
+} from '@aws-sdk/client-cloudfront';
 import { PublishError } from '../errors.ts';
 import { CLOUDFRONT_LIMITS } from './invalidation.ts';
-import type { Cdn, InvalidationRequest, InvalidationStatus } from './ports.ts';
-import type { StaticCredentials } from './s3-store.ts';
+import type { Cdn, DistributionInfo, InvalidationRequest, InvalidationStatus } from './ports.ts';
 
 export interface CloudFrontCdnOptions {
-  /** A stand-in CloudFront API (tests); omitted for AWS. */
+  /**
+   * A stand-in CloudFront API (tests); omitted for AWS. The SDK also honours
+   * AWS_ENDPOINT_URL_CLOUDFRONT, which is how the command-line tests point a
+   * child process at the loopback stand-in.
+   */
   endpoint?: string;
-  credentials?: StaticCredentials;
+  /** The provider preflight resolved; defaults to the standard chain. */
+  credentials?: CloudFrontClientConfig['credentials'];
   maxAttempts?: number;
 }
 
@@ -51,10 +62,27 @@ export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
         throw translate(error, distributionId, 0, false);
       }
     },
+
+    async distribution(id: string): Promise<DistributionInfo> {
+      try {
+        const result = await client.send(new GetDistributionCommand({ Id: id }));
+        const distribution = result.Distribution;
+        return {
+          id,
+          domainName: distribution?.DomainName ?? '',
+          status: distribution?.Status ?? '',
+          enabled: distribution?.DistributionConfig?.Enabled ?? false,
+          origins: (distribution?.DistributionConfig?.Origins?.Items ?? []).map((origin) => ({ domainName: origin.DomainName ?? '', originPath: origin.OriginPath ?? '' })),
+        };
+      } catch (error) {
+        throw translate(error, id, 0, 'read');
+      }
+    },
   };
 }
 
-function translate(error: unknown, distributionId: string, paths: number, creating: boolean): PublishError {
+function translate(error: unknown, distributionId: string, paths: number, mode: boolean | 'read'): PublishError {
+  const creating = mode === true;
   const code = (error as { name?: string }).name ?? '';
   const message = error instanceof Error ? error.message : String(error);
   const rerun = creating ? 'Everything is uploaded; publish again once that is fixed and the paths are invalidated then (the deploy record is written only after the invalidation).' : '';
@@ -67,7 +95,11 @@ function translate(error: unknown, distributionId: string, paths: number, creati
       what = `the CloudFront distribution ${distributionId} does not exist. Fix the distribution id in the site config.`;
       break;
     case 'AccessDenied':
-      what = `access to distribution ${distributionId} was denied. The identity needs cloudfront:CreateInvalidation and cloudfront:GetInvalidation on it (README, "Publishing").`;
+      what = `access to distribution ${distributionId} was denied. The identity needs cloudfront:GetDistribution, cloudfront:CreateInvalidation and cloudfront:GetInvalidation on it (README, "Publishing").`;
+      break;
+    case 'ExpiredToken':
+    case 'ExpiredTokenException':
+      what = 'the AWS credentials have expired. Renew them (aws sso login, or refresh your session) and publish again.';
       break;
     case 'InvalidationBatchAlreadyExists':
       what = `CloudFront already has a different invalidation with this caller reference for ${distributionId}.`;
@@ -78,6 +110,6 @@ function translate(error: unknown, distributionId: string, paths: number, creati
           ? `CloudFront answered ${code}${error.$metadata.httpStatusCode ? ` (HTTP ${error.$metadata.httpStatusCode})` : ''}: ${message}.`
           : `${message}.`;
   }
-  const action = creating ? `invalidate ${paths} path${paths === 1 ? '' : 's'} on` : 'read an invalidation of';
+  const action = creating ? `invalidate ${paths} path${paths === 1 ? '' : 's'} on` : mode === 'read' ? 'read' : 'read an invalidation of';
   return new PublishError(`Could not ${action} CloudFront distribution ${distributionId}: ${what}${rerun ? ` ${rerun}` : ''}`, { cause: error });
 }

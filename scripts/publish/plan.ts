@@ -8,6 +8,8 @@ import type { Distribution, PublishConfig } from '../config/schema.ts';
 import { compareKeys, isFingerprinted, skipReason, type LocalFile, type LocalSet, type SkippedFile } from './local-files.ts';
 import type { RemoteObject, RemoteState } from './remote.ts';
 import { CLOUDFRONT_LIMITS, FREE_PATHS_PER_MONTH, invalidationPaths, worstCaseCostUsd } from './invalidation.ts';
+import { archiveCopies, type ArchiveCopy } from './archive.ts';
+import type { ListedObject } from './ports.ts';
 
 export const PLAN_VERSION = 1;
 
@@ -33,6 +35,7 @@ export interface UnchangedObject {
   readonly etag: string;
   readonly sha256: string;
   readonly headerHash: string;
+  readonly size: number;
 }
 
 export interface PlannedInvalidation {
@@ -52,6 +55,8 @@ export interface Plan {
   readonly bucket: string;
   readonly prefix: string;
   readonly buildId: string;
+  /** Live objects copied into the archive before anything is replaced or deleted, so rollback can restore them. */
+  readonly archive: readonly ArchiveCopy[];
   /** Apply order: every asset, then every page; sorted by key within each. */
   readonly uploads: readonly PlannedUpload[];
   readonly unchanged: readonly UnchangedObject[];
@@ -86,7 +91,7 @@ export interface PlanInput {
   prefix: string;
   buildId: string;
   local: LocalSet;
-  remote: Pick<RemoteState, 'objects' | 'previous'>;
+  remote: Pick<RemoteState, 'objects' | 'previous'> & { reserved?: readonly ListedObject[] };
   publish: PublishConfig;
   distributions: readonly Distribution[];
   allowDeletes: boolean;
@@ -105,7 +110,7 @@ export function planPublish(input: PlanInput): Plan {
     const remote = remoteByKey.get(file.key);
     const reason = uploadReason(file, remote);
     if (reason === undefined && remote) {
-      unchanged.push({ key: file.key, etag: remote.etag, sha256: file.sha256, headerHash: file.headerHash });
+      unchanged.push({ key: file.key, etag: remote.etag, sha256: file.sha256, headerHash: file.headerHash, size: file.size });
     } else {
       uploads.push({ ...file, kind: 'upload', group: file.html ? 'html' : 'assets', reason: reason ?? 'not on remote', replaces: remote !== undefined });
     }
@@ -121,6 +126,12 @@ export function planPublish(input: PlanInput): Plan {
     if (keep) kept.push({ key: object.key, reason: keep });
     else deletes.push({ kind: 'delete', key: object.key, size: object.size, reason: deleteReason(relative, input.publish) });
   }
+
+  const archive = archiveCopies(
+    prefix,
+    [...uploads.filter((upload) => upload.replaces).map((upload) => remoteByKey.get(upload.key)!), ...deletes.map((deletion) => remoteByKey.get(deletion.key)!)],
+    new Set((input.remote.reserved ?? []).map((object) => object.key)),
+  );
 
   const stale = staleKeys(uploads, deletes, input);
   const staleSet = new Set(stale.map((entry) => entry.key));
@@ -151,6 +162,7 @@ export function planPublish(input: PlanInput): Plan {
     bucket: input.bucket,
     prefix,
     buildId: input.buildId,
+    archive,
     uploads,
     unchanged,
     deletes,

@@ -2,28 +2,43 @@
  * `npm run publish -- --env <name>`, as a recipe of named steps:
  *
  *   resolve targets   config, environment, placeholders, shared buckets — no disk, no network
+ *   preflight         credentials (expiry), caller identity, buckets, distributions (preflight.ts)
  *   build             every selected site for the environment, with every check (a failure stops here)
+ *   staging gate      production only: staging must serve this source (staging-gate.ts)
+ *   lock              one publish per site and environment (lock.ts; not for a dry run)
  *   plan              per site: local files × remote listing → a plan value (reads only)
  *   guard             any refusal in any plan stops everything before the first write
  *   confirm           production, on a terminal, unless --yes
- *   apply             per site: assets, pages, deletions, one invalidation per distribution, deploy record
+ *   apply             per site: archive, assets, pages, deletions, one invalidation per distribution, deploy record
+ *   release           the locks, also after an error or Ctrl-C
+ *   verify            --wait: invalidations completed, the public page serves what was sent (verify.ts)
  *
- * `--dry-run` returns after guard. Every step before apply only reads, so a
- * bad input anywhere leaves every bucket untouched.
+ * `--dry-run` returns after guard. Every step before apply only reads (the
+ * lock aside, which is removed again on the way out), so a bad input
+ * anywhere leaves every bucket untouched. Rollback (rollback.ts) runs the
+ * same steps from lock on, with an earlier deploy in place of a build.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { BuildRecord } from '../build/build-record.ts';
 import { buildSites } from '../build/build-sites.ts';
 import type { Logger } from '../build/context.ts';
 import type { EnvironmentConfig } from '../config/schema.ts';
 import { environmentOf, isProduction, loadAllSites, placeholdersIn, selectSites, type SiteConfig, type Workspace } from '../config/sites.ts';
 import { ConfigError, PublishError } from '../errors.ts';
-import { applyPlan, type ProgressSink, type PublishReport } from './apply.ts';
-import { cloudFrontCdn } from './cloudfront-cdn.ts';
+import { applyPlan, type ProgressSink, type PublishReport, type RecordExtras } from './apply.ts';
+import { pruneDeploys } from './archive.ts';
+import { awsConnector, type Connector } from './connect.ts';
+import type { DeployRecord, Publisher, StagingCheck } from './deploy-record.ts';
+import { interruptible, watchInterrupts } from './interrupt.ts';
 import { localFiles } from './local-files.ts';
+import { acquireLock, describeHolder, lockKey, parseLock, type HeldLock } from './lock.ts';
 import { planPublish, type Plan } from './plan.ts';
-import type { Ports } from './ports.ts';
+import type { ListedObject, Ports } from './ports.ts';
+import { preflight, type PreflightEntry, type PreflightReport } from './preflight.ts';
 import { readRemote, type RemoteState } from './remote.ts';
-import { s3Store } from './s3-store.ts';
+import { STAGING_ENVIRONMENT, readCurrentDeploy, stagingGate } from './staging-gate.ts';
+import { verifyDeploy, type Verification } from './verify.ts';
 
 export interface PublishTarget {
   site: SiteConfig;
@@ -37,7 +52,8 @@ export interface BuiltSite {
   record: BuildRecord;
 }
 
-export interface PublishOptions {
+/** What the recipe shares with rollback: everything from the lock on. */
+export interface RunOptions {
   workspace: Workspace;
   envName: string;
   /** Short names or domains; empty means every site. */
@@ -45,16 +61,25 @@ export interface PublishOptions {
   dryRun?: boolean;
   allowDeletes?: boolean;
   logger: Logger;
-  /** The adapters for a site; by default the AWS SDK ones its config describes. */
-  connect?: (target: PublishTarget) => Ports;
+  /** The adapters for a site; by default the AWS SDK ones its config describes (connect.ts). */
+  connect?: Connector;
   /** Told every plan as soon as all are known (to print them before anything is written). */
   onPlanned?: (sites: readonly SitePublish[]) => void;
   /** Asked once, with every plan, before the first write; false cancels. */
   confirm?: (sites: readonly SitePublish[]) => Promise<boolean>;
   progress?: (plan: Plan) => ProgressSink | undefined;
-  distDir?: string;
   concurrency?: number;
   now?: () => Date;
+  /** --wait: after the publish, wait for the invalidations and check the public page (timings for tests). */
+  wait?: boolean | { pollMs?: number; timeoutMs?: number; attempts?: number };
+  /** Stop cleanly on SIGINT/SIGTERM while holding locks (the command line does; tests in-process do not). */
+  handleSignals?: boolean;
+}
+
+export interface PublishOptions extends RunOptions {
+  distDir?: string;
+  /** --skip-staging-check --reason "…": production without the staging gate, the reason recorded. */
+  skipStagingCheck?: { reason: string };
 }
 
 export interface SitePublish {
@@ -63,16 +88,47 @@ export interface SitePublish {
   read: RemoteState['requests'] & { notes: string[]; previousRecordKey?: string };
   /** Absent for a dry run. */
   report?: PublishReport;
+  /** Production: how the staging gate was met (or why it refused, for a dry run). */
+  stagingCheck?: StagingCheck | { result: 'refused'; reason: string };
+  /** Rollback: the deploy being replaced and the one restored. */
+  rollback?: { replaced: DeployRef; restored: DeployRef };
+  /** --wait. */
+  verification?: Verification;
+  /** Not printed: the remote listing's reserved objects, for retention. */
+  state?: { reserved: readonly ListedObject[] };
+}
+
+export interface DeployRef {
+  key: string;
+  buildId: string;
+  publishedAt: string;
+  commit?: string | null;
 }
 
 export interface PublishOutcome {
+  command: 'publish' | 'rollback';
   environment: string;
   dryRun: boolean;
+  preflight: PreflightReport;
   sites: SitePublish[];
 }
 
 export async function publishSites(options: PublishOptions): Promise<PublishOutcome> {
   const targets = await resolveTargets(options.workspace, options.envName, options.sites);
+  const gated = isProduction(options.envName);
+  const override = stagingOverride(options, gated);
+  const connect = options.connect ?? awsConnector();
+  const connections = targets.map((target) => connect(target));
+  const stagingTargets = gated && !override ? targets.map((target) => stagingTargetOf(target)) : [];
+  const stagingConnections = stagingTargets.map((target) => connect(target));
+
+  const report = await preflight(
+    [
+      ...targets.map((target, index): PreflightEntry => ({ target, connection: connections[index]! })),
+      ...stagingTargets.map((target, index): PreflightEntry => ({ target, connection: stagingConnections[index]!, readOnly: true })),
+    ],
+    options,
+  );
 
   const builds = await buildSites({
     workspace: options.workspace,
@@ -82,39 +138,201 @@ export async function publishSites(options: PublishOptions): Promise<PublishOutc
     logger: options.logger,
   });
 
-  const connect = options.connect ?? connectToAws;
-  const prepared: Array<{ target: PublishTarget; build: BuiltSite; ports: Ports; publish: SitePublish }> = [];
+  // Staging gate: after the build (it compares the build's source digest),
+  // before the lock and any write.
+  const checks: Array<StagingCheck | { result: 'refused'; reason: string } | undefined> = [];
   for (const [index, target] of targets.entries()) {
+    if (!gated) checks.push(undefined);
+    else if (override) checks.push({ result: 'skipped', reason: override.reason });
+    else checks.push(await checkStaging(target, stagingTargets[index]!, stagingConnections[index]!.store, builds[index]!.record));
+  }
+  const gateRefusals = checks.flatMap((check) => (check?.result === 'refused' ? [check.reason] : []));
+  if (gateRefusals.length > 0 && !options.dryRun) throw new PublishError(`Nothing was published:\n${gateRefusals.join('\n')}`);
+  if (override) options.logger.warn(`publishing to production without the staging check: "${override.reason}" (written into the deploy record).`);
+
+  const jobs = targets.map((target, index): Job => {
     const build = builds[index]!;
-    const ports = connect(target);
-    const publish = await planSite(target, build, ports, options);
-    prepared.push({ target, build, ports, publish });
+    const check = checks[index];
+    return {
+      target,
+      connection: connections[index]!,
+      by: report.publishers[index]!,
+      async prepare(ports) {
+        const publish = await planSite(target, build, ports, options);
+        if (check) publish.stagingCheck = check;
+        return {
+          publish,
+          outputDir: build.outputDir,
+          build: build.record,
+          record: { command: 'publish', ...(check && check.result !== 'refused' ? { stagingCheck: check } : {}) },
+          expectedPage: (page) => readFile(path.join(build.outputDir, ...page.split('/'))).catch(() => undefined),
+        };
+      },
+    };
+  });
+  return runJobs(jobs, options, { command: 'publish', preflight: report, refusals: gateRefusals });
+}
+
+/** One site's share of a run: where it goes, and how its plan is made once the lock is held. */
+export interface Job {
+  target: PublishTarget;
+  connection: Ports;
+  /** Who publishes (preflight's caller), for the lock and the deploy record. */
+  by: Publisher;
+  prepare(ports: Ports): Promise<Prepared>;
+}
+
+export interface Prepared {
+  publish: SitePublish;
+  /** The tree the plan's uploads are read from. */
+  outputDir: string;
+  build: Pick<BuildRecord, 'buildId' | 'sourceDigest' | 'git' | 'builtAt'>;
+  record: RecordExtras;
+  /** The bytes this publish sends for a page (--wait compares its build-id). */
+  expectedPage(page: string): Promise<Buffer | undefined>;
+  cleanup?(): Promise<void>;
+}
+
+/**
+ * Lock, plan, guard, confirm, apply, release, verify: the part publishing a
+ * build and rolling back share.
+ */
+export async function runJobs(jobs: readonly Job[], options: RunOptions, context: { command: 'publish' | 'rollback'; preflight: PreflightReport; refusals?: readonly string[] }): Promise<PublishOutcome> {
+  const interrupts = watchInterrupts(options.logger, { signals: options.handleSignals ?? false });
+  const locks: HeldLock[] = [];
+  const prepared: Array<Prepared & { job: Job; ports: Ports }> = [];
+  let outcome: PublishOutcome;
+  try {
+    if (!options.dryRun) {
+      for (const job of jobs) {
+        const { site, envName, env } = job.target;
+        locks.push(
+          await acquireLock({ store: job.connection.store, prefix: env.prefix, site: site.domain, environment: envName, command: context.command, by: job.by, minutes: site.publish.lockMinutes, logger: options.logger, now: options.now }),
+        );
+      }
+      for (const lock of locks) lock.keepAlive((error) => interrupts.stop(error));
+    }
+
+    for (const job of jobs) {
+      // Once stopping (Ctrl-C, a lost lock), no new request starts.
+      const ports: Ports = { store: interruptible(job.connection.store, interrupts), cdn: job.connection.cdn && interruptible(job.connection.cdn, interrupts) };
+      const entry = await job.prepare(ports);
+      prepared.push({ ...entry, job, ports });
+      if (options.dryRun) await noteLockHolder(entry.publish, job, ports);
+    }
+
+    outcome = { command: context.command, environment: options.envName, dryRun: Boolean(options.dryRun), preflight: context.preflight, sites: prepared.map((entry) => entry.publish) };
+    options.onPlanned?.(outcome.sites);
+    const refusals = [...(context.refusals ?? []), ...prepared.flatMap((entry) => entry.publish.plan.refusals)];
+    if (options.dryRun) return outcome;
+    if (refusals.length > 0) throw new PublishError(`Nothing was published:\n${refusals.join('\n')}`);
+
+    if (options.confirm && !(await options.confirm(outcome.sites))) {
+      throw new PublishError('Publishing cancelled; nothing was changed.');
+    }
+    // A fresh expiry before the first write: the confirmation may have taken a while.
+    for (const lock of locks) await lock.renewIfDue();
+
+    for (const entry of prepared) {
+      const { site, envName, env } = entry.job.target;
+      options.logger.info(`${site.domain} → ${envName}: applying`);
+      const report = await applyPlan({
+        plan: entry.publish.plan,
+        outputDir: entry.outputDir,
+        build: entry.build,
+        ports: entry.ports,
+        logger: options.logger,
+        progress: options.progress?.(entry.publish.plan),
+        concurrency: options.concurrency,
+        now: options.now,
+        record: { ...entry.record, by: entry.job.by },
+      });
+      entry.publish.report = report;
+      await prune(entry, report.deployRecordKey, report.record, env.prefix, site.publish.keepDeploys, options.logger);
+    }
+  } catch (error) {
+    // Whatever failed on the way out of a stopped publish, the stop is the news.
+    throw interrupts.stopped ?? error;
+  } finally {
+    for (const lock of locks) await lock.release();
+    interrupts.dispose();
+    for (const entry of prepared) await entry.cleanup?.().catch(() => undefined);
   }
 
-  const outcome: PublishOutcome = { environment: options.envName, dryRun: Boolean(options.dryRun), sites: prepared.map((entry) => entry.publish) };
-  options.onPlanned?.(outcome.sites);
-  const refusals = prepared.flatMap((entry) => entry.publish.plan.refusals);
-  if (options.dryRun) return outcome;
-  if (refusals.length > 0) throw new PublishError(`Nothing was published:\n${refusals.join('\n')}`);
-
-  if (options.confirm && !(await options.confirm(outcome.sites))) {
-    throw new PublishError('Publishing cancelled; nothing was changed.');
-  }
-
-  for (const entry of prepared) {
-    options.logger.info(`${entry.target.site.domain} → ${options.envName}: applying`);
-    entry.publish.report = await applyPlan({
-      plan: entry.publish.plan,
-      outputDir: entry.build.outputDir,
-      build: entry.build.record,
-      ports: entry.ports,
-      logger: options.logger,
-      progress: options.progress?.(entry.publish.plan),
-      concurrency: options.concurrency,
-      now: options.now,
-    });
+  if (options.wait) {
+    const tuning = typeof options.wait === 'object' ? options.wait : {};
+    for (const entry of prepared) {
+      const report = entry.publish.report!;
+      options.logger.info(`${report.site} → ${report.environment}: verifying ${entry.job.target.env.url}`);
+      entry.publish.verification = await verifyDeploy({
+        url: entry.job.target.env.url,
+        cdn: entry.job.connection.cdn,
+        invalidations: report.invalidations,
+        expectedPage: (page) => entry.expectedPage(page),
+        logger: options.logger,
+        ...tuning,
+      });
+      if (entry.publish.verification.note) options.logger.info(`  ${entry.publish.verification.note}`);
+    }
   }
   return outcome;
+}
+
+async function prune(entry: { ports: Ports; publish: SitePublish }, key: string, record: DeployRecord, prefix: string, keep: number, logger: Logger): Promise<void> {
+  try {
+    await pruneDeploys({
+      store: entry.ports.store,
+      prefix,
+      reserved: entry.publish.state?.reserved ?? [],
+      written: { key, record },
+      copied: entry.publish.plan.archive.map((copy) => copy.to),
+      keep,
+      logger,
+    });
+  } catch (error) {
+    // The publish itself is complete; old records can go next time.
+    logger.warn(`could not remove old deploy records (${error instanceof Error ? error.message : String(error)}); the next publish tries again.`);
+  }
+}
+
+/** A dry run takes no lock, but says whether a publish holds one. */
+async function noteLockHolder(publish: SitePublish, job: Job, ports: Ports): Promise<void> {
+  const key = lockKey(job.target.env.prefix);
+  if (!publish.state?.reserved.some((object) => object.key === key)) return;
+  const bytes = await ports.store.get(key);
+  const holder = bytes && parseLock(bytes);
+  publish.read.notes.push(holder ? `locked by ${describeHolder(holder)} since ${holder.since} (expires ${holder.expiresAt}): a real publish now would be refused` : `a lock object ${key} exists but cannot be read`);
+}
+
+function stagingOverride(options: PublishOptions, gated: boolean): { reason: string } | undefined {
+  if (!options.skipStagingCheck) return undefined;
+  const reason = options.skipStagingCheck.reason.trim();
+  if (!reason) throw new ConfigError('--skip-staging-check needs --reason "…" saying why (it is written into the deploy record).');
+  if (!gated) throw new ConfigError(`--skip-staging-check only applies to production; ${options.envName} has no staging check.`);
+  return { reason };
+}
+
+/** The staging environment of the same site, where the gate reads. */
+function stagingTargetOf(target: PublishTarget): PublishTarget {
+  const env = environmentOf(target.site, STAGING_ENVIRONMENT);
+  const keys = placeholdersIn(target.site, STAGING_ENVIRONMENT).filter((key) => key.startsWith(`environments.${STAGING_ENVIRONMENT}.bucket`));
+  if (keys.length > 0) {
+    throw new ConfigError(
+      `${target.site.configFile}: ${keys.join(', ')} is a placeholder, so production cannot check what staging serves; name the staging bucket, or publish with --skip-staging-check --reason "…".`,
+    );
+  }
+  return { site: target.site, envName: STAGING_ENVIRONMENT, env };
+}
+
+async function checkStaging(target: PublishTarget, staging: PublishTarget, store: Ports['store'], record: BuildRecord): Promise<StagingCheck | { result: 'refused'; reason: string }> {
+  const where = `s3://${staging.env.bucket}/${staging.env.prefix}`;
+  const current = await readCurrentDeploy(store, staging.env.prefix);
+  const gate = stagingGate(record, current, where);
+  if (gate.passed) return gate.check;
+  return {
+    result: 'refused',
+    reason: `${target.site.domain} cannot be published to production: ${gate.reason}. Publish this commit to staging first (npm run publish -- --env staging --site ${target.site.shortName}), or override with --skip-staging-check --reason "…".`,
+  };
 }
 
 /**
@@ -125,7 +343,7 @@ export async function planSite(
   target: PublishTarget,
   build: BuiltSite,
   ports: Ports,
-  options: Pick<PublishOptions, 'allowDeletes' | 'logger'>,
+  options: Pick<RunOptions, 'allowDeletes' | 'logger'>,
 ): Promise<SitePublish> {
   const { site, env, envName } = target;
   const local = localFiles(build.record, { prefix: env.prefix, publish: site.publish, directoryIndexKeys: env.directoryIndexKeys });
@@ -144,7 +362,7 @@ export async function planSite(
     allowDeletes: Boolean(options.allowDeletes),
     configFile: site.configFile,
   });
-  return { plan, read: { ...remote.requests, notes: remote.notes, previousRecordKey: remote.previous?.key } };
+  return { plan, read: { ...remote.requests, notes: remote.notes, previousRecordKey: remote.previous?.key }, state: { reserved: remote.reserved } };
 }
 
 /** Everything about the config that can be wrong, found before any build or request. */
@@ -158,8 +376,8 @@ export async function resolveTargets(workspace: Workspace, envName: string, name
 }
 
 /**
- * Issue-wide preflight (credentials, reachability) comes later; what can be
- * refused from the config alone is refused here. Resource ids are refused in
+ * What can be refused from the config alone is refused here, before
+ * preflight asks AWS anything. Resource ids are refused in
  * every environment; production also refuses unfinished analytics and
  * booking settings, which other environments may preview without.
  */
@@ -194,13 +412,4 @@ function sharedBucketProblems(target: PublishTarget, all: readonly SiteConfig[])
     }
   }
   return problems;
-}
-
-/** The SDK adapters an environment's config describes. */
-export function connectToAws(target: PublishTarget): Ports {
-  const { env } = target;
-  return {
-    store: s3Store({ bucket: env.bucket, region: env.region, endpoint: env.endpoint, checksums: env.checksums }),
-    cdn: env.distributions.length > 0 ? cloudFrontCdn() : undefined,
-  };
 }

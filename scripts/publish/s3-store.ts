@@ -3,17 +3,21 @@
  * SDK. With `cloudfront-cdn.ts`, the only files that import the SDK.
  */
 import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
   paginateListObjectsV2,
+  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { PublishError } from '../errors.ts';
 import { LOCAL_S3_CREDENTIALS } from '../s3-local/server.ts';
-import type { ListedObject, ObjectHead, ObjectStore, PutRequest } from './ports.ts';
+import type { ConditionalResult, ListedObject, ObjectHead, ObjectStore, PutRequest } from './ports.ts';
 
 /** Static credentials (tests, the local server); AWS itself uses the standard chain. */
 export interface StaticCredentials {
@@ -29,8 +33,8 @@ export interface S3StoreOptions {
   endpoint?: string;
   /** Defaults to 'when-required' with an endpoint (see `checksums` in the config schema), else 'when-supported'. */
   checksums?: 'when-supported' | 'when-required';
-  /** Defaults to the standard AWS chain, or s3rver's well-known pair for a loopback endpoint. */
-  credentials?: StaticCredentials;
+  /** Static credentials or a provider (the one preflight resolved); defaults to the standard AWS chain, or s3rver's well-known pair for a loopback endpoint. */
+  credentials?: StaticCredentials | S3ClientConfig['credentials'];
   /** Attempts per request; the SDK backs off between them on throttling and 5xx answers. */
   maxAttempts?: number;
 }
@@ -65,8 +69,39 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
     throw translate(error, { action, where, bucket, key, endpoint: options.endpoint });
   };
 
+  const putCommand = (request: PutRequest, condition: { IfNoneMatch?: string; IfMatch?: string } = {}) =>
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: request.key,
+      // A Buffer, not a stream: a retried request can send it again.
+      Body: request.body,
+      ContentType: request.contentType,
+      CacheControl: request.cacheControl,
+      ContentEncoding: request.contentEncoding,
+      ContentMD5: Buffer.from(request.md5, 'hex').toString('base64'),
+      Metadata: request.metadata,
+      ...condition,
+    });
+  const conditional = async (request: PutRequest, condition: { IfNoneMatch?: string; IfMatch?: string }): Promise<ConditionalResult> => {
+    try {
+      const result = await client.send(putCommand(request, condition));
+      return { written: true, etag: normaliseEtag(result.ETag) };
+    } catch (error) {
+      if (isConditionFailed(error)) return { written: false };
+      return fail('write', error, request.key);
+    }
+  };
+
   return {
     bucket,
+
+    async checkBucket(): Promise<void> {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      } catch (error) {
+        fail('reach', error);
+      }
+    },
 
     async list(prefix: string, onPage?: (count: number) => void): Promise<ListedObject[]> {
       const objects: ListedObject[] = [];
@@ -112,24 +147,47 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
       }
     },
 
+    async getWithEtag(key: string): Promise<{ body: Buffer; etag: string } | undefined> {
+      try {
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return { body: Buffer.from((await object.Body?.transformToByteArray()) ?? []), etag: normaliseEtag(object.ETag) };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        return fail('read', error, key);
+      }
+    },
+
     async put(request: PutRequest): Promise<{ etag: string }> {
       try {
-        const result = await client.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: request.key,
-            // A Buffer, not a stream: a retried request can send it again.
-            Body: request.body,
-            ContentType: request.contentType,
-            CacheControl: request.cacheControl,
-            ContentEncoding: request.contentEncoding,
-            ContentMD5: Buffer.from(request.md5, 'hex').toString('base64'),
-            Metadata: request.metadata,
-          }),
-        );
+        const result = await client.send(putCommand(request));
         return { etag: normaliseEtag(result.ETag) };
       } catch (error) {
         return fail('upload', error, request.key);
+      }
+    },
+
+    putIfAbsent: (request) => conditional(request, { IfNoneMatch: '*' }),
+
+    putIfMatch: (request, etag) => conditional(request, { IfMatch: `"${etag}"` }),
+
+    async deleteIfMatch(key: string, etag: string): Promise<boolean> {
+      try {
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${etag}"` }));
+        return true;
+      } catch (error) {
+        if (isNotFound(error)) return true;
+        if (isConditionFailed(error)) return false;
+        return fail('delete', error, key);
+      }
+    },
+
+    async copy(from: string, to: string): Promise<void> {
+      try {
+        // CopySource is "bucket/key", URL-encoded per segment.
+        const source = [bucket, ...from.split('/')].map((segment) => encodeURIComponent(segment)).join('/');
+        await client.send(new CopyObjectCommand({ Bucket: bucket, Key: to, CopySource: source }));
+      } catch (error) {
+        fail(`copy "${from}" to`, error, to);
       }
     },
 
@@ -161,6 +219,13 @@ export function normaliseEtag(etag: string | undefined): string {
   return (etag ?? '').replace(/^W\//, '').replace(/"/g, '').toLowerCase();
 }
 
+/** 412 when the condition did not hold; 409 when another conditional write to the key was in flight at the same moment. */
+function isConditionFailed(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412 || status === 409;
+}
+
 function isNotFound(error: unknown): boolean {
   const name = (error as { name?: string }).name;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -185,13 +250,13 @@ function translate(error: unknown, context: Context): PublishError {
     advice = context.endpoint
       ? `nothing answers at ${context.endpoint}. Start the local server with npm run s3:local (or fix the environment's endpoint).`
       : 'the connection was refused. Check the network and the region.';
-  } else if (code === 'NoSuchBucket') {
+  } else if (code === 'NoSuchBucket' || (context.action === 'reach' && (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)) {
     advice = `the bucket "${context.bucket}" does not exist. Create it, or fix the bucket name in the site config${context.endpoint ? '; npm run s3:local creates the local buckets' : ''}.`;
   } else if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
     advice = 'no AWS credentials were found. Sign in (aws sso login, or set AWS_PROFILE / AWS_ACCESS_KEY_ID) and publish again.';
   } else if (['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired'].includes(code)) {
     advice = 'the AWS credentials have expired. Renew them (aws sso login, or refresh your session) and publish again.';
-  } else if (['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled'].includes(code)) {
+  } else if (['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled'].includes(code)) {
     advice = `access was denied (${code}). The identity needs the permissions listed in the README ("Publishing").`;
   } else if (error instanceof S3ServiceException) {
     advice = `S3 answered ${code}${error.$metadata.httpStatusCode ? ` (HTTP ${error.$metadata.httpStatusCode})` : ''}: ${message}. Publish again; a publish that stopped part-way converges when re-run.`;

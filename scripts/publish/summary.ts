@@ -40,6 +40,12 @@ export function formatPlan(entry: SitePublish): string {
   const lines: string[] = [];
   const target = `s3://${plan.bucket}/${plan.prefix}`;
   lines.push(`${colours.bold(plan.site)} → ${plan.environment}  ${target}  build ${plan.buildId}`);
+  if (entry.rollback) {
+    const { replaced, restored } = entry.rollback;
+    lines.push(`  rollback    to build ${restored.buildId} (published ${restored.publishedAt}${restored.commit ? `, commit ${restored.commit.slice(0, 12)}` : ''}), replacing build ${replaced.buildId} (published ${replaced.publishedAt})`);
+  }
+  if (entry.stagingCheck) lines.push(`  staging     ${stagingWords(entry.stagingCheck)}`);
+  if (plan.archive.length) lines.push(`  archive     ${count(plan.archive.length, 'object')} about to be replaced or deleted, kept for rollback`);
   const assets = plan.uploads.filter((upload) => upload.group === 'assets').length;
   lines.push(
     `  upload      ${count(plan.totals.uploadFiles, 'file')}, ${formatBytes(plan.totals.uploadBytes)}${plan.uploads.length ? ` (${count(assets, 'asset')} first, then ${count(plan.uploads.length - assets, 'page')})` : ''}`,
@@ -77,6 +83,12 @@ export function formatPlan(entry: SitePublish): string {
   return lines.join('\n');
 }
 
+function stagingWords(check: NonNullable<SitePublish['stagingCheck']>): string {
+  if (check.result === 'passed') return `staging serves this source (build ${check.stagingBuildId}, ${check.stagingRecord})`;
+  if (check.result === 'skipped') return colours.yellow(`check skipped: "${check.reason}" (recorded)`);
+  return colours.red(`refused: ${check.reason}`);
+}
+
 function listed(items: readonly string[]): string[] {
   const shown = items.slice(0, LISTED).map((item) => `              ${item}`);
   if (items.length > LISTED) shown.push(`              … and ${(items.length - LISTED).toLocaleString('en-US')} more (--json lists them all)`);
@@ -86,13 +98,22 @@ function listed(items: readonly string[]): string[] {
 /** For --json: the plans (unchanged files as a count) and the reports. */
 export function outcomeJson(outcome: PublishOutcome): unknown {
   return {
+    command: outcome.command,
     environment: outcome.environment,
     dryRun: outcome.dryRun,
-    sites: outcome.sites.map(({ plan, read, report }) => ({
-      plan: { ...plan, unchanged: plan.unchanged.length, summary: planLine(plan) },
-      read,
-      report: report ? { ...report, summary: reportLine(report) } : null,
-    })),
+    preflight: outcome.preflight,
+    sites: outcome.sites.map(({ plan, read, report, stagingCheck, rollback, verification }) => {
+      // The record's object list is the bucket's whole listing: in the bucket, not here.
+      const { record, ...rest } = report ?? ({} as PublishReport);
+      return {
+        plan: { ...plan, unchanged: plan.unchanged.length, summary: planLine(plan) },
+        read,
+        stagingCheck: stagingCheck ?? null,
+        rollback: rollback ?? null,
+        report: report ? { ...rest, by: record?.by ?? null, summary: reportLine(report) } : null,
+        verification: verification ?? null,
+      };
+    }),
   };
 }
 
@@ -106,9 +127,27 @@ export function printOutcome(outcome: PublishOutcome, options: { json: boolean }
     process.stdout.write(colours.dim('Dry run: nothing was uploaded, deleted or invalidated.') + '\n');
     return;
   }
+  const verb = outcome.command === 'rollback' ? 'rolled back' : 'published';
   for (const site of outcome.sites) {
     if (!site.report) continue;
-    process.stdout.write(`${colours.green('published')} ${reportLine(site.report)} in ${site.report.milliseconds} ms\n`);
+    process.stdout.write(`${colours.green(verb)} ${reportLine(site.report)} in ${site.report.milliseconds} ms\n`);
+    if (site.rollback) process.stdout.write(`  now serving build ${site.rollback.restored.buildId} again (restored from ${site.rollback.restored.key})\n`);
     process.stdout.write(colours.dim(`  deploy record s3://${site.report.bucket}/${site.report.deployRecordKey}`) + '\n');
+    if (site.verification) process.stdout.write(`  ${verificationLine(site.verification)}\n`);
+  }
+}
+
+/** One line per --wait check; tests assert it. */
+export function verificationLine(verification: NonNullable<SitePublish['verification']>): string {
+  const waited = verification.invalidations.length
+    ? `invalidation${verification.invalidations.length === 1 ? '' : 's'} ${verification.invalidations.map((entry) => entry.id).join(', ')} completed; `
+    : '';
+  switch (verification.result) {
+    case 'match':
+      return `${waited}${colours.green('verified')}: ${verification.url} serves build-id ${verification.live} (${verification.page})`;
+    case 'mismatch':
+      return `${waited}${colours.red('not verified')}: ${verification.note}`;
+    case 'skipped':
+      return `${waited}check skipped: ${verification.note}`;
   }
 }

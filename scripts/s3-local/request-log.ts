@@ -6,7 +6,18 @@
  * `npm run s3:local` prints it so a person sees what a publish did.
  *
  * It can also answer a chosen request with an error instead of forwarding
- * it, to test retries and interrupted publishes against the real client.
+ * it, to test retries and interrupted publishes against the real client,
+ * and hold chosen requests until told to let them through, so a test can
+ * act while a publish is part-way (a second publish, Ctrl-C).
+ *
+ * Conditional writes: s3rver 3.7.1 ignores `If-None-Match: *` and
+ * `If-Match` (a conditional put silently overwrites), which is what the
+ * publish lock relies on. The proxy therefore answers them itself the way S3
+ * does — 412 PreconditionFailed when the key exists (If-None-Match) or has
+ * another ETag (If-Match), 404 NoSuchKey for If-Match on a missing key —
+ * checking with an unsigned HEAD and handling one conditional request per
+ * key at a time, so two racing conditional puts cannot both win. So the
+ * tests and `npm run s3:local` exercise the lock as it behaves on AWS.
  */
 import http from 'node:http';
 import { isIP } from 'node:net';
@@ -26,6 +37,8 @@ export interface LoggedRequest {
   bytesIn: number;
   /** Set when the proxy answered with an injected error instead of forwarding. */
   injected?: boolean;
+  /** Set when the request carried If-None-Match or If-Match (answered by the proxy, see above). */
+  conditional?: boolean;
 }
 
 /** Returns a status (e.g. 503) to answer with instead of forwarding, or undefined to forward. */
@@ -42,18 +55,42 @@ export interface RequestLog {
   clear(): void;
   inject(fault: FaultInjector | undefined): void;
   onRequest(listener: ((request: LoggedRequest) => void) | undefined): void;
+  /** Holds every request matching `predicate` (before it is forwarded) until `release()`; undefined stops holding new ones. */
+  hold(predicate: ((request: Omit<LoggedRequest, 'status' | 'bytesIn'>) => boolean) | undefined): void;
+  /** Resolves with the first held request (at once if one is held already). */
+  held(): Promise<Omit<LoggedRequest, 'status' | 'bytesIn'>>;
+  /** Lets every held request through. */
+  release(): void;
   close(): Promise<void>;
 }
+
+type Described = Omit<LoggedRequest, 'status' | 'bytesIn'>;
 
 export async function startRequestLog(options: { targetPort: number; port?: number }): Promise<RequestLog> {
   const requests: LoggedRequest[] = [];
   let fault: FaultInjector | undefined;
   let listener: ((request: LoggedRequest) => void) | undefined;
   let seen = 0;
+  let holdWhen: ((request: Described) => boolean) | undefined;
+  let heldRequests: Array<{ request: Described; go: () => void }> = [];
+  let heldWaiters: Array<(request: Described) => void> = [];
+  // One conditional request per key at a time (see the file comment).
+  const keyQueues = new Map<string, Promise<void>>();
 
   const server = http.createServer((req, res) => {
     const described = describe(req);
     const index = seen++;
+    const forward = () => handle(req, res, described, index);
+    if (holdWhen?.(described)) {
+      heldRequests.push({ request: described, go: forward });
+      for (const waiter of heldWaiters) waiter(described);
+      heldWaiters = [];
+      return;
+    }
+    forward();
+  });
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, described: Described, index: number) => {
     const injected = fault?.(described, index);
     let bytesIn = 0;
     const record = (status: number, extra: Partial<LoggedRequest> = {}) => {
@@ -73,22 +110,71 @@ export async function startRequestLog(options: { targetPort: number; port?: numb
       return;
     }
 
-    const upstream = http.request(
-      { host: '127.0.0.1', port: options.targetPort, method: req.method, path: req.url, headers: req.headers },
-      (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-        upstreamRes.pipe(res);
-        upstreamRes.on('end', () => record(upstreamRes.statusCode ?? 502));
-      },
+    const ifNoneMatch = req.headers['if-none-match'];
+    const ifMatch = req.headers['if-match'];
+    const conditional = described.key !== '' && (req.method === 'PUT' || req.method === 'DELETE') && (ifNoneMatch !== undefined || ifMatch !== undefined);
+
+    const pass = (done: () => void = () => undefined) => {
+      const upstream = http.request(
+        { host: '127.0.0.1', port: options.targetPort, method: req.method, path: req.url, headers: req.headers },
+        (upstreamRes) => {
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          upstreamRes.pipe(res);
+          upstreamRes.on('end', () => {
+            record(upstreamRes.statusCode ?? 502, conditional ? { conditional: true } : {});
+            done();
+          });
+        },
+      );
+      upstream.on('error', (error) => {
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`proxy: ${error.message}`);
+        record(502);
+        done();
+      });
+      req.on('data', (chunk: Buffer) => (bytesIn += chunk.length));
+      req.pipe(upstream);
+    };
+    if (!conditional) return pass();
+
+    const refuse = (status: number, code: string, message: string, done: () => void) => {
+      req.on('data', (chunk: Buffer) => (bytesIn += chunk.length));
+      req.on('end', () => {
+        res.writeHead(status, { 'content-type': 'application/xml' });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+        record(status, { conditional: true });
+        done();
+      });
+      req.resume();
+    };
+    const queueKey = `${described.bucket}/${described.key}`;
+    const previous = keyQueues.get(queueKey) ?? Promise.resolve();
+    const turn = previous.then(
+      () =>
+        new Promise<void>((done) => {
+          const path = (req.url ?? '/').split('?')[0];
+          const head = http.request({ host: '127.0.0.1', port: options.targetPort, method: 'HEAD', path }, (headRes) => {
+            headRes.resume();
+            const exists = headRes.statusCode === 200;
+            const etag = String(headRes.headers.etag ?? '').replace(/"/g, '');
+            if (ifNoneMatch !== undefined && String(ifNoneMatch).trim() === '*' && exists) {
+              return refuse(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', done);
+            }
+            if (ifMatch !== undefined) {
+              if (!exists) return refuse(404, 'NoSuchKey', 'The specified key does not exist.', done);
+              if (String(ifMatch).replace(/"/g, '').trim() !== etag) return refuse(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', done);
+            }
+            pass(done);
+          });
+          head.on('error', () => pass(done));
+          head.end();
+        }),
     );
-    upstream.on('error', (error) => {
-      res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`proxy: ${error.message}`);
-      record(502);
+    keyQueues.set(queueKey, turn);
+    void turn.then(() => {
+      if (keyQueues.get(queueKey) === turn) keyQueues.delete(queueKey);
     });
-    req.on('data', (chunk: Buffer) => (bytesIn += chunk.length));
-    req.pipe(upstream);
-  });
+  };
   // Clients keep connections alive; close() must not wait for them.
   server.keepAliveTimeout = 1000;
 
@@ -119,8 +205,25 @@ export async function startRequestLog(options: { targetPort: number; port?: numb
     onRequest(next) {
       listener = next;
     },
+    hold(predicate) {
+      holdWhen = predicate;
+    },
+    held() {
+      const first = heldRequests[0];
+      if (first) return Promise.resolve(first.request);
+      return new Promise((resolve) => heldWaiters.push(resolve));
+    },
+    release() {
+      const waiting = heldRequests;
+      heldRequests = [];
+      for (const entry of waiting) entry.go();
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        holdWhen = undefined;
+        const waiting = heldRequests;
+        heldRequests = [];
+        for (const entry of waiting) entry.go();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -1,6 +1,6 @@
 /**
- * A loopback stand-in for CloudFront's invalidation API (REST XML,
- * 2020-05-31): CreateInvalidation and GetInvalidation, with the behaviour
+ * A loopback stand-in for CloudFront's API (REST XML, 2020-05-31):
+ * GetDistribution (for preflight), CreateInvalidation and GetInvalidation, with the behaviour
  * the publisher relies on — a repeated CallerReference with the same batch
  * returns the first invalidation, the in-progress limits (3,000 paths, 15
  * wildcard paths) answer TooManyInvalidationsInProgress — so the real
@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface CloudFrontRequest {
-  operation: 'CreateInvalidation' | 'GetInvalidation' | 'Unknown';
+  operation: 'CreateInvalidation' | 'GetInvalidation' | 'GetDistribution' | 'Unknown';
   distributionId: string;
   status: number;
   paths?: string[];
@@ -34,6 +34,8 @@ export interface CloudFrontServer {
   count(operation: CloudFrontRequest['operation']): number;
   /** Invalidations start InProgress; this completes them all. */
   completeAll(): void;
+  /** From now on, an invalidation completes on its n-th GetInvalidation (as CloudFront does after a while); undefined: never by itself. */
+  completeOnPoll(n: number | undefined): void;
   /**
    * Answer the next CreateInvalidation with an error: 'too-many' (400
    * TooManyInvalidationsInProgress), or 'lost-answer' (the invalidation is
@@ -47,8 +49,18 @@ export interface CloudFrontServer {
 const NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 const LIMITS = { paths: 3000, wildcards: 15 };
 
-export async function startCloudFrontServer(options: { distributions: readonly string[] }): Promise<CloudFrontServer> {
+export interface CloudFrontServerOptions {
+  distributions: readonly string[];
+  /** Origin domain names per distribution, for GetDistribution (default: one S3 origin named after the id). */
+  origins?: Record<string, string[]>;
+  /** Distributions GetDistribution reports as disabled. */
+  disabled?: readonly string[];
+}
+
+export async function startCloudFrontServer(options: CloudFrontServerOptions): Promise<CloudFrontServer> {
   const known = new Set(options.distributions);
+  const polls = new Map<string, number>();
+  let completeAfter: number | undefined;
   const requests: CloudFrontRequest[] = [];
   const invalidations: StoredInvalidation[] = [];
   const pendingFailures: Array<'too-many' | 'lost-answer'> = [];
@@ -61,6 +73,7 @@ export async function startCloudFrontServer(options: { distributions: readonly s
       const url = new URL(req.url ?? '/', 'http://local');
       const create = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation$/.exec(url.pathname);
       const get = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation\/([^/]+)$/.exec(url.pathname);
+      const distribution = /^\/2020-05-31\/distribution\/([^/]+)$/.exec(url.pathname);
       const reply = (status: number, xml: string, entry: CloudFrontRequest, headers: Record<string, string> = {}) => {
         requests.push({ ...entry, status });
         res.writeHead(status, { 'content-type': 'text/xml', 'x-amz-request-id': `req-${requests.length}`, ...headers });
@@ -113,7 +126,19 @@ export async function startCloudFrontServer(options: { distributions: readonly s
         const entry: CloudFrontRequest = { operation: 'GetInvalidation', distributionId, status: 0 };
         const found = invalidations.find((invalidation) => invalidation.distributionId === distributionId && invalidation.id === get[2]);
         if (!found) return error(404, 'NoSuchInvalidation', 'The specified invalidation does not exist.', entry);
+        const count = (polls.get(found.id) ?? 0) + 1;
+        polls.set(found.id, count);
+        if (completeAfter !== undefined && count >= completeAfter) found.status = 'Completed';
         return reply(200, invalidationXml(found), entry);
+      }
+
+      if (req.method === 'GET' && distribution) {
+        const id = decodeURIComponent(distribution[1]!);
+        const entry: CloudFrontRequest = { operation: 'GetDistribution', distributionId: id, status: 0 };
+        if (!known.has(id)) return error(404, 'NoSuchDistribution', 'The specified distribution does not exist.', entry);
+        const origins = options.origins?.[id] ?? [`${id.toLowerCase()}.s3.us-east-1.amazonaws.com`];
+        const enabled = !(options.disabled ?? []).includes(id);
+        return reply(200, distributionXml(id, origins, enabled), entry, { etag: 'E2TESTETAG' });
       }
 
       error(404, 'NotFound', `No route for ${req.method} ${url.pathname}`, { operation: 'Unknown', distributionId: '', status: 0 });
@@ -129,6 +154,9 @@ export async function startCloudFrontServer(options: { distributions: readonly s
     count: (operation) => requests.filter((request) => request.operation === operation).length,
     completeAll() {
       for (const invalidation of invalidations) invalidation.status = 'Completed';
+    },
+    completeOnPoll(n) {
+      completeAfter = n;
     },
     failNext(kind) {
       pendingFailures.push(kind);
@@ -150,6 +178,18 @@ function invalidationXml(invalidation: StoredInvalidation): string {
     `<Invalidation xmlns="${NS}"><Id>${invalidation.id}</Id><Status>${invalidation.status}</Status><CreateTime>${invalidation.createTime}</CreateTime>` +
     `<InvalidationBatch><Paths><Quantity>${invalidation.paths.length}</Quantity><Items>${items}</Items></Paths>` +
     `<CallerReference>${escapeXml(invalidation.callerReference)}</CallerReference></InvalidationBatch></Invalidation>`
+  );
+}
+
+function distributionXml(id: string, origins: readonly string[], enabled: boolean): string {
+  const items = origins
+    .map((domain, index) => `<Origin><Id>origin-${index}</Id><DomainName>${escapeXml(domain)}</DomainName><OriginPath></OriginPath><S3OriginConfig><OriginAccessIdentity></OriginAccessIdentity></S3OriginConfig></Origin>`)
+    .join('');
+  return (
+    `<Distribution xmlns="${NS}"><Id>${id}</Id><ARN>arn:aws:cloudfront::123456789012:distribution/${id}</ARN><Status>Deployed</Status>` +
+    `<LastModifiedTime>2026-01-01T00:00:00Z</LastModifiedTime><InProgressInvalidationBatches>0</InProgressInvalidationBatches><DomainName>${id.toLowerCase()}.cloudfront.net</DomainName>` +
+    `<DistributionConfig><CallerReference>test</CallerReference><Comment></Comment><Enabled>${enabled}</Enabled>` +
+    `<Origins><Quantity>${origins.length}</Quantity><Items>${items}</Items></Origins></DistributionConfig></Distribution>`
   );
 }
 

@@ -159,11 +159,11 @@ test('first publish: every file with its content type, cache policy and hashes i
   assert.is(reportLine(report), `fixture.test → edge: uploaded 8 files (${formatBytes(plan.totals.uploadBytes)}), 0 unchanged, deleted 0 files, no invalidation`);
 });
 
-test('nothing changed after a clean rebuild: only the listing, the last deploy record and the new one — no file PUT, no invalidation', async (ctx) => {
+test('nothing changed after a clean rebuild: only the listing, the last deploy record and the new one with its pointer — no file PUT, no invalidation', async (ctx) => {
   await publishTree(ctx, site);
   const { read, report } = await publishTree(ctx, site);
-  assert.equal(s3.log.counts(), { ListObjectsV2: 1, GetObject: 1, PutObject: 1 });
-  assert.equal(puts(), [report.deployRecordKey]);
+  assert.equal(s3.log.counts(), { ListObjectsV2: 1, GetObject: 1, PutObject: 2 });
+  assert.equal(puts(), [report.deployRecordKey, '.publish/current.json']);
   assert.equal([read.listPages, read.gets, read.heads], [1, 1, 0]);
   assert.equal(cloudfront.requests, []);
   assert.is(reportLine(report), 'fixture.test → edge: uploaded 0 files (0 B), 8 unchanged, deleted 0 files, no invalidation');
@@ -174,7 +174,7 @@ test('one page changed with the same size: exactly one file PUT and one invalida
   const changed = { ...site, 'about/index.html': html('Abuot') };
   assert.is(changed['about/index.html']!.length, site['about/index.html']!.length);
   const { plan, report } = await publishTree(ctx, changed);
-  assert.equal(plan.uploads.map((upload) => [upload.key, upload.reason]), [['about/index.html', 'content differs (same size, different MD5)']]);
+  assert.equal(plan.uploads.map((upload) => [upload.key, upload.reason]), [['about/index.html', 'content differs (same size, different SHA-256)']]);
   assert.equal(filePuts(), ['about/index.html']);
   assert.equal(invalidated(), [['/about/', '/about/index.html']]);
   assert.is(report.invalidations[0]?.id, cloudfront.invalidations.at(-1)?.id);
@@ -309,6 +309,12 @@ function withEtags(store: ObjectStore, etag: (md5: string) => string): ObjectSto
     get: (key) => store.get(key),
     put: async (request) => ({ etag: etag((await store.put(request)).etag) }),
     delete: (keys) => store.delete(keys),
+    checkBucket: () => store.checkBucket(),
+    getWithEtag: (key) => store.getWithEtag(key),
+    putIfAbsent: (request) => store.putIfAbsent(request),
+    putIfMatch: (request, match) => store.putIfMatch(request, match),
+    deleteIfMatch: (key, match) => store.deleteIfMatch(key, match),
+    copy: (from, to) => store.copy(from, to),
   };
 }
 

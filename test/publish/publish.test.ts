@@ -8,14 +8,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { workspaceAt } from '../../scripts/config/sites.ts';
 import { BuildError, CheckError, ConfigError, PublishError } from '../../scripts/errors.ts';
-import { cloudFrontCdn } from '../../scripts/publish/cloudfront-cdn.ts';
 import { publishSites, type PublishOptions } from '../../scripts/publish/publish.ts';
-import { s3Store } from '../../scripts/publish/s3-store.ts';
 import { rejects } from '../helpers/assert.ts';
 import { hasStackTrace, runCli } from '../helpers/cli.ts';
 import { startCloudFrontServer, type CloudFrontServer } from '../helpers/cloudfront-server.ts';
 import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
+import { testConnector } from '../helpers/publish-connection.ts';
 import { startTestS3, type TestS3 } from '../helpers/s3-server.ts';
+import { startStsServer, type StsServer } from '../helpers/sts-server.ts';
 import { fixtureSite, page, siteConfigYaml } from '../helpers/sites.ts';
 
 const quiet = { info() {}, warn() {} };
@@ -23,6 +23,7 @@ const DISTRIBUTION = 'E2EDGEDIST001';
 
 let s3: TestS3;
 let cloudfront: CloudFrontServer;
+let sts: StsServer;
 let buckets = 0;
 
 interface Ctx {
@@ -34,8 +35,10 @@ const test = suite<Ctx>('publish recipe and command');
 test.before(async () => {
   s3 = await startTestS3();
   cloudfront = await startCloudFrontServer({ distributions: [DISTRIBUTION] });
+  sts = await startStsServer();
 });
 test.after(async () => {
+  await sts.close();
   await cloudfront.close();
   await s3.stop();
 });
@@ -46,6 +49,7 @@ test.before.each(async (ctx) => {
   await copySharedParts(ctx.tmp.dir);
   s3.log.clear();
   cloudfront.clear();
+  sts.clear();
 });
 test.after.each(async (ctx) => {
   await ctx.tmp.cleanup();
@@ -68,15 +72,15 @@ function publish(ctx: Ctx, options: Partial<PublishOptions> = {}) {
     envName: 'edge',
     sites: [],
     logger: quiet,
-    connect: (target) => ({
-      store: s3Store({ bucket: target.env.bucket, region: target.env.region, endpoint: target.env.endpoint }),
-      cdn: cloudFrontCdn({ endpoint: cloudfront.endpoint }),
-    }),
+    connect: testConnector({ cloudfront, sts }),
     ...options,
   });
 }
 
-const writes = () => s3.log.requests.filter((request) => request.method !== 'GET' && request.method !== 'HEAD');
+/** Writes, the lock aside: a refused publish takes and removes its lock, and changes nothing else. */
+const writes = () => s3.log.requests.filter((request) => request.method !== 'GET' && request.method !== 'HEAD' && request.key !== '.publish/lock.json');
+/** CloudFront requests other than preflight's GetDistribution. */
+const invalidationRequests = () => cloudfront.requests.filter((request) => request.operation !== 'GetDistribution');
 
 test('builds, checks and publishes; after a clean rebuild (dist/ removed) the same sources upload nothing', async (ctx) => {
   await ctx.tmp.write(fixtureSite({ extraConfig: edgeEnvironment(ctx), pages: { 'content/about.md': about } }));
@@ -88,8 +92,10 @@ test('builds, checks and publishes; after a clean rebuild (dist/ removed) the sa
   s3.log.clear();
   const second = await publish(ctx);
   assert.is(second.sites[0]!.report!.uploaded, 0);
-  assert.equal(s3.log.counts(), { ListObjectsV2: 1, GetObject: 1, PutObject: 1 });
-  assert.equal(cloudfront.requests, []);
+  // Preflight's HeadBucket; the lock put and removed; the listing and the
+  // last record; the new record and the pointer to it.
+  assert.equal(s3.log.counts(), { HeadBucket: 1, PutObject: 3, ListObjectsV2: 1, GetObject: 1, DeleteObject: 1 });
+  assert.equal(invalidationRequests(), []);
 });
 
 test('--dry-run returns the plan and touches nothing: the request logs show only reads', async (ctx) => {
@@ -109,20 +115,25 @@ test('--dry-run returns the plan and touches nothing: the request logs show only
   assert.ok(plan.invalidations[0]!.paths.includes('/about/'));
   assert.is(outcome.sites[0]!.report, undefined);
   assert.equal(writes(), []);
-  assert.equal(Object.keys(s3.log.counts()).sort(), ['GetObject', 'ListObjectsV2']);
-  assert.equal(cloudfront.requests, []);
+  assert.equal(Object.keys(s3.log.counts()).sort(), ['GetObject', 'HeadBucket', 'ListObjectsV2']);
+  assert.equal(invalidationRequests(), []);
 });
 
-test('a build failure stops before any request: nothing is listed, uploaded or invalidated', async (ctx) => {
+/** Preflight's reads are the only requests a publish stopped before planning may make. */
+const onlyPreflight = () => {
+  assert.equal(s3.log.requests.map((request) => request.operation), ['HeadBucket']);
+  assert.equal(cloudfront.requests.map((request) => request.operation), ['GetDistribution']);
+};
+
+test('a build failure stops after preflight, before anything is listed, uploaded or invalidated', async (ctx) => {
   await ctx.tmp.write(
     fixtureSite({ extraConfig: edgeEnvironment(ctx), pages: { 'content/broken.md': page('Broken', 'A page whose layout does not exist, so the build must fail.', 'missing.njk', 'x') } }),
   );
   await rejects(() => publish(ctx), BuildError);
-  assert.equal(s3.log.requests, []);
-  assert.equal(cloudfront.requests, []);
+  onlyPreflight();
 });
 
-test('a failed check uploads nothing: a template left unrendered stops the publish before any request', async (ctx) => {
+test('a failed check uploads nothing: a template left unrendered stops the publish before anything is listed or written', async (ctx) => {
   await ctx.tmp.write(
     fixtureSite({
       extraConfig: edgeEnvironment(ctx),
@@ -130,8 +141,7 @@ test('a failed check uploads nothing: a template left unrendered stops the publi
     }),
   );
   await rejects(() => publish(ctx), CheckError);
-  assert.equal(s3.log.requests, []);
-  assert.equal(cloudfront.requests, []);
+  onlyPreflight();
 });
 
 test('placeholders are refused in one sentence naming the keys, before any build or request', async (ctx) => {
@@ -143,6 +153,8 @@ test('placeholders are refused in one sentence naming the keys, before any build
     'sites/fixture.test/site.yaml: environments.edge.bucket, environments.edge.distributions.0.id are placeholders, so fixture.test cannot be published to edge; put the real resource names there first.',
   );
   assert.equal(s3.log.requests, []);
+  assert.equal(cloudfront.requests, []);
+  assert.equal(sts.requests, []);
 });
 
 test('two sites whose prefixes overlap in one bucket are refused unless the outer one protects the inner', async (ctx) => {
@@ -181,6 +193,8 @@ test('a refusal in any site stops every site before the first write; declining t
   assert.is(cancelled.message, 'Publishing cancelled; nothing was changed.');
   assert.is(asked, 1);
   assert.equal(writes(), []);
+  // The locks taken for the plans are gone again.
+  for (const bucket of [ctx.bucket, `${ctx.bucket}-2`]) assert.is(await s3.store(bucket).head('.publish/lock.json'), undefined);
 });
 
 test('the command: --dry-run --json prints the plan for machines and exits 0, writing nothing', async (ctx) => {
@@ -203,7 +217,7 @@ function productionOnTestServer(ctx: Ctx): string {
 
 test('the command: production asks for confirmation, and without a terminal refuses before any write', async (ctx) => {
   await ctx.tmp.write({ ...fixtureSite(), 'sites/fixture.test/site.yaml': productionOnTestServer(ctx) });
-  const refused = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'production']);
+  const refused = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'production', '--skip-staging-check', '--reason', 'the staging gate has its own tests']);
   assert.is(refused.code, 1);
   assert.match(refused.stderr, 'error: Publishing to production asks for confirmation, and there is no terminal to ask on; review the plan with --dry-run, then add --yes.');
   assert.not.ok(hasStackTrace(refused.stderr), refused.stderr);
@@ -213,7 +227,7 @@ test('the command: production asks for confirmation, and without a terminal refu
 
 test('the command: production with --yes publishes and reports one line per site', async (ctx) => {
   await ctx.tmp.write({ ...fixtureSite(), 'sites/fixture.test/site.yaml': productionOnTestServer(ctx) });
-  const published = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'production', '--yes']);
+  const published = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'production', '--yes', '--skip-staging-check', '--reason', 'the staging gate has its own tests']);
   assert.is(published.code, 0, published.stderr);
   assert.match(published.stdout, /published fixture\.test → production: uploaded \d+ files \([^)]+\), 0 unchanged, deleted 0 files, no invalidation in \d+ ms/);
   assert.ok(writes().some((request) => request.key === 'index.html'));

@@ -1,0 +1,152 @@
+/**
+ * `--wait`: after a publish, wait for its invalidations to complete
+ * (GetInvalidation, polled), then fetch the environment's public URL and
+ * check that it serves what was just published.
+ *
+ * What "what was published" means: the page's own `<meta name="build-id">`,
+ * compared with the same meta tag in the copy of that page the publish sent
+ * (e.g. `dist/<env>/<domain>/index.html` for the URL `/`). Not the site's
+ * build id: a page's id says which content that page has, so an edit that
+ * leaves this page alone must not make the check fail.
+ *
+ * A URL that cannot be reached from here (a private staging host, no network)
+ * skips the check with a note rather than failing a publish that succeeded;
+ * a page that answers with other content fails it.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PublishError } from '../errors.ts';
+import type { Logger } from '../build/context.ts';
+import type { Cdn } from './ports.ts';
+
+export interface Verification {
+  url: string;
+  /** The built page compared, relative to the output tree. */
+  page: string;
+  invalidations: Array<{ distributionId: string; id: string; status: string; polls: number }>;
+  result: 'match' | 'mismatch' | 'skipped';
+  expected?: string;
+  live?: string;
+  note?: string;
+}
+
+export interface VerifyOptions {
+  url: string;
+  cdn?: Cdn;
+  invalidations: readonly { distributionId: string; id: string }[];
+  /** The bytes of the page the publish sent for `page`; undefined when it sent none. */
+  expectedPage: (page: string) => Promise<Buffer | undefined>;
+  logger: Logger;
+  /** Between GetInvalidation polls and between page fetches (CloudFront suggests seconds, not milliseconds). */
+  pollMs?: number;
+  /** How long to wait for invalidations before giving up. */
+  timeoutMs?: number;
+  /** Page fetches before a mismatch counts (edges converge within seconds of completion). */
+  attempts?: number;
+  fetchPage?: (url: string) => Promise<{ status: number; body: string }>;
+}
+
+export const DEFAULT_POLL_MS = 10_000;
+export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
+
+export async function verifyDeploy(options: VerifyOptions): Promise<Verification> {
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+  const page = pageForUrl(options.url);
+  const invalidations: Verification['invalidations'] = [];
+
+  for (const invalidation of options.invalidations) {
+    const started = Date.now();
+    let polls = 0;
+    let status = '';
+    options.logger.info(`  waiting for invalidation ${invalidation.id} on ${invalidation.distributionId}`);
+    for (;;) {
+      polls++;
+      status = (await options.cdn!.invalidation(invalidation.distributionId, invalidation.id)).status;
+      if (status === 'Completed') break;
+      if (Date.now() - started > timeoutMs) {
+        throw new PublishError(
+          `The publish is complete, but invalidation ${invalidation.id} on ${invalidation.distributionId} was still ${status} after ${Math.round(timeoutMs / 60_000)} minutes; check it with aws cloudfront get-invalidation --distribution-id ${invalidation.distributionId} --id ${invalidation.id}.`,
+        );
+      }
+      await sleep(pollMs);
+    }
+    invalidations.push({ ...invalidation, status, polls });
+  }
+
+  const base = { url: options.url, page, invalidations };
+  const expectedBytes = await options.expectedPage(page);
+  const expected = expectedBytes && buildIdIn(expectedBytes.toString('utf8'));
+  if (!expected) return { ...base, result: 'skipped', note: `the published ${page} has no <meta name="build-id">, so there is nothing to compare` };
+
+  const fetchPage = options.fetchPage ?? defaultFetch;
+  const attempts = options.attempts ?? 3;
+  let live: string | undefined;
+  let status = 0;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    let answer: { status: number; body: string };
+    try {
+      answer = await fetchPage(options.url);
+    } catch (error) {
+      return { ...base, expected, result: 'skipped', note: `${options.url} is not reachable from here (${reasonOf(error)}), so the build-id check was skipped` };
+    }
+    status = answer.status;
+    if (status === 401 || status === 403) {
+      return { ...base, expected, result: 'skipped', note: `${options.url} answered HTTP ${status} (not public from here), so the build-id check was skipped` };
+    }
+    live = status === 200 ? buildIdIn(answer.body) : undefined;
+    if (live === expected) return { ...base, expected, live, result: 'match' };
+    if (attempt < attempts) await sleep(pollMs);
+  }
+  return {
+    ...base,
+    expected,
+    ...(live ? { live } : {}),
+    result: 'mismatch',
+    note: status !== 200 ? `${options.url} answered HTTP ${status}` : live ? `${options.url} serves build-id ${live}, not ${expected}` : `${options.url} serves a page without <meta name="build-id">`,
+  };
+}
+
+/** The build-id meta tag of a page, in either attribute order. */
+export function buildIdIn(html: string): string | undefined {
+  for (const match of html.matchAll(/<meta\b[^>]*>/gi)) {
+    const tag = match[0];
+    if (!/\bname\s*=\s*["']?build-id["']?/i.test(tag)) continue;
+    const content = /\bcontent\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(tag);
+    if (content) return content[1] ?? content[2] ?? content[3];
+  }
+  return undefined;
+}
+
+/** The built file a URL's path serves: `/` → index.html, `/about/` and `/about` → about/index.html. */
+export function pageForUrl(url: string): string {
+  const pathname = decodeURIComponent(new URL(url).pathname).replace(/^\/+/, '');
+  if (pathname === '' || pathname.endsWith('/')) return `${pathname}index.html`;
+  const last = pathname.slice(pathname.lastIndexOf('/') + 1);
+  return last.includes('.') ? pathname : `${pathname}/index.html`;
+}
+
+async function defaultFetch(url: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(15_000), headers: { 'user-agent': 'three-sites-publish --wait' } });
+  return { status: response.status, body: await response.text() };
+}
+
+function reasonOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return cause.code;
+  if ((error as { name?: string }).name === 'TimeoutError') return 'no answer within 15 s';
+  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+/** The mismatches among verified sites, as one error; undefined when every check matched or was skipped. */
+export function mismatchError(results: readonly { site: string; environment: string; verification?: Verification }[]): PublishError | undefined {
+  const failed = results.filter((entry) => entry.verification?.result === 'mismatch');
+  if (failed.length === 0) return undefined;
+  return new PublishError(
+    failed
+      .map(
+        (entry) =>
+          `${entry.site} → ${entry.environment} was published, but ${entry.verification!.note}; the published ${entry.verification!.page} has build-id ${entry.verification!.expected}. Check that the distribution serves this environment's bucket, and the page's caching.`,
+      )
+      .join('\n'),
+  );
+}

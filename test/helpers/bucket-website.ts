@@ -1,0 +1,51 @@
+/**
+ * The environment's public URL for `--wait` tests: an HTTP server on
+ * 127.0.0.1 that serves what the bucket holds (through the publisher's own
+ * store adapter), like a CDN in front of it — `/` and `/dir/` serve the
+ * folder's index.html. `stale()` makes it keep answering with an old page,
+ * as a cache that was not invalidated would.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ObjectStore } from '../../scripts/publish/ports.ts';
+
+export interface BucketWebsite {
+  url: string;
+  /** Paths asked for, in order. */
+  readonly requests: readonly string[];
+  /** Serve this body for every page instead of the bucket's (undefined: the bucket again). */
+  stale(body: string | undefined): void;
+  close(): Promise<void>;
+}
+
+export async function serveBucket(store: ObjectStore, prefix = ''): Promise<BucketWebsite> {
+  const requests: string[] = [];
+  let staleBody: string | undefined;
+  const server = http.createServer(async (req, res) => {
+    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+    requests.push(pathname);
+    if (staleBody !== undefined) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(staleBody);
+    const key = prefix + (pathname.endsWith('/') ? `${pathname}index.html` : pathname).replace(/^\/+/, '');
+    try {
+      const body = await store.get(key);
+      if (!body) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      res.writeHead(200, { 'content-type': key.endsWith('.html') ? 'text/html; charset=utf-8' : 'application/octet-stream' }).end(body);
+    } catch (error) {
+      res.writeHead(502, { 'content-type': 'text/plain' }).end(String(error));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    stale(body) {
+      staleBody = body;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
