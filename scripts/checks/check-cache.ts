@@ -9,10 +9,11 @@
  * edited by hand is discarded whole. Either way the pages are checked again —
  * the cache can make a build slower, never greener.
  *
- * The page key is taken with the build id masked out. The build id changes with
- * every source change and appears in every page, so without the mask one edited
- * page would invalidate every entry; no check's result depends on the id's value
- * (a fixed-length hex string in a meta tag and widget stamps).
+ * The page key is taken with the site's build id masked out, should a page
+ * carry it: it changes with every source change, and a site-wide value in
+ * every page would make one edited page invalidate every entry. (Pages carry
+ * their own id today, a hash of their bytes, which needs no mask.) No check's
+ * result depends on the id's value.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
