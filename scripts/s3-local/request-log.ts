@@ -59,7 +59,7 @@ export interface RequestLog {
   hold(predicate: ((request: Omit<LoggedRequest, 'status' | 'bytesIn'>) => boolean) | undefined): void;
   /** Resolves with the first held request (at once if one is held already). */
   held(): Promise<Omit<LoggedRequest, 'status' | 'bytesIn'>>;
-  /** Lets every held request through. */
+  /** Lets every held request through, and holds no more. */
   release(): void;
   close(): Promise<void>;
 }
@@ -214,6 +214,7 @@ export async function startRequestLog(options: { targetPort: number; port?: numb
       return new Promise((resolve) => heldWaiters.push(resolve));
     },
     release() {
+      holdWhen = undefined;
       const waiting = heldRequests;
       heldRequests = [];
       for (const entry of waiting) entry.go();
