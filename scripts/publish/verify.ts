@@ -70,7 +70,7 @@ export async function verifyDeploy(options: VerifyOptions): Promise<Verification
       }
       await sleep(pollMs);
     }
-    invalidations.push({ ...invalidation, status, polls });
+    invalidations.push({ distributionId: invalidation.distributionId, id: invalidation.id, status, polls });
   }
 
   const base = { url: options.url, page, invalidations };
