@@ -272,7 +272,6 @@ export async function runJobs(jobs: readonly Job[], options: RunOptions, context
         logger: options.logger,
         ...tuning,
       });
-      if (entry.publish.verification.note) options.logger.info(`  ${entry.publish.verification.note}`);
     }
   }
   return outcome;

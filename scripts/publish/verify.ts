@@ -13,6 +13,7 @@
  * skips the check with a note rather than failing a publish that succeeded;
  * a page that answers with other content fails it.
  */
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PublishError } from '../errors.ts';
 import type { Logger } from '../build/context.ts';
@@ -126,8 +127,26 @@ export function pageForUrl(url: string): string {
 }
 
 async function defaultFetch(url: string): Promise<{ status: number; body: string }> {
+  const parsed = new URL(url);
+  // RFC 6761: *.localhost is this machine. Browsers know; the system resolver
+  // often does not, so the local environments' URLs (http://86from.localhost:4568)
+  // are asked of 127.0.0.1 with their own Host header.
+  if (parsed.hostname.endsWith('.localhost') && parsed.protocol === 'http:') return fetchLoopback(parsed);
   const response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(15_000), headers: { 'user-agent': 'three-sites-publish --wait' } });
   return { status: response.status, body: await response.text() };
+}
+
+function fetchLoopback(url: URL): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port: url.port || 80, path: `${url.pathname}${url.search}`, headers: { host: url.host }, timeout: 15_000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('timeout', () => request.destroy(Object.assign(new Error('no answer within 15 s'), { name: 'TimeoutError' })));
+    request.on('error', (error) => reject(Object.assign(new Error(error.message), { cause: error })));
+  });
 }
 
 function reasonOf(error: unknown): string {
