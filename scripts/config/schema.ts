@@ -73,13 +73,6 @@ export const environmentSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default('us-east-1'),
   /** S3-compatible endpoint (for a local server); omitted for AWS itself. */
   endpoint: httpUrl.optional(),
-  /**
-   * The AWS profile to publish with (shared config, SSO, credential_process);
-   * without it, the standard chain (AWS_PROFILE, environment variables, …).
-   * On a loopback endpoint, naming a profile also makes the publisher use it
-   * instead of the local server's well-known credentials.
-   */
-  profile: z.string().regex(/^[A-Za-z0-9_.+=,@-]+$/, 'must be an AWS profile name such as sites-staging').optional(),
   distributions: z.array(distributionSchema).default([]),
   /**
    * When the S3 client adds checksums to requests. AWS accepts the SDK's
@@ -93,6 +86,13 @@ export const environmentSchema = z.strictObject({
    * whose origin is the bucket's REST endpoint (which has no index documents).
    */
   directoryIndexKeys: z.boolean().default(false),
+  /**
+   * The AWS profile to publish with (shared config, SSO, credential_process);
+   * without it, the standard chain (AWS_PROFILE, environment variables, …).
+   * On a loopback endpoint, naming a profile also makes the publisher use it
+   * instead of the local server's well-known credentials.
+   */
+  profile: z.string().regex(/^[A-Za-z0-9_.+=,@-]+$/, 'must be an AWS profile name such as sites-staging').optional(),
 });
 
 const positiveInt = (max: number) => z.number().int('must be a whole number').min(0, 'must be 0 or more').max(max, `must be at most ${max}`);
