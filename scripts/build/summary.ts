@@ -58,6 +58,7 @@ function seconds(ms: number): string {
 
 /** Short column titles for the checks, in report order. */
 const CHECK_TITLES: Record<string, string> = {
+  widgets: 'widgets',
   'html-validate': 'html',
   links: 'links',
   seo: 'seo',

@@ -7,7 +7,7 @@
  * is written to `.cache/checks/<domain>/<env>.report.json`: outside `dist/`,
  * so a failed build leaves `dist/` exactly as it was, and never published.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { displayPath, type BuildContext } from '../build/context.ts';
 import type { EleventyUserConfig } from '../build/eleventy-config.ts';
@@ -16,6 +16,8 @@ import { CheckError } from '../errors.ts';
 import type { CheckSettings } from './check.ts';
 import { CheckSession } from './check-session.ts';
 import { formatProblem } from './problem.ts';
+import { excerpt } from './problem-report.ts';
+import { widgetsFor } from '../widgets/add-widgets.ts';
 import { runChecks, type CheckReport } from './run-checks.ts';
 import type { Waivers } from './waivers.ts';
 import { sharedWorkerPool } from './worker-pool.ts';
@@ -46,7 +48,7 @@ export function prepareChecks(config: EleventyUserConfig, context: BuildContext)
     return undefined;
   });
   const pool = sharedWorkerPool();
-  const session = new CheckSession({ settings: checkSettingsFor(context), buildId: context.buildId, cacheFile: checkCacheFile(context) });
+  const session = new CheckSession({ settings: checkSettingsFor(context), cacheFile: checkCacheFile(context) });
   let building = false;
   // Only a build that runs the checks step checks early; the dev server never starts a worker.
   config.on('eleventy.before', async ({ runMode }: { runMode?: string }) => {
@@ -80,6 +82,7 @@ export function checkSettingsFor(context: BuildContext): CheckSettings {
     productionOrigin: new URL(productionUrl).origin,
     environmentOrigin: new URL(context.env.url).origin,
     analyticsId: context.site.analytics.measurementId,
+    widgets: [...widgetsFor(context).values()].map(({ name, version, sha256, folder }) => ({ name, version, sha256, folder })),
   };
 }
 
@@ -96,9 +99,21 @@ export function checkCacheFile(context: BuildContext): string {
   return path.join(context.workspace.root, '.cache', 'checks', context.site.domain, `${context.envName}.json`);
 }
 
-export function describeFailure(context: BuildContext, report: CheckReport, reportFile: string): string {
+export async function describeFailure(context: BuildContext, report: CheckReport, reportFile: string): Promise<string> {
   const failed = report.checks.filter((check) => !check.passed).map((check) => `${check.name} (${check.problems})`);
-  const listed = report.problems.slice(0, LISTED).map((problem) => `  ${formatProblem(problem)}`);
+  // The failed tree is still on disk: show each listed problem's line, so the
+  // reader sees what is wrong without opening a file that is about to be deleted.
+  const texts = new Map<string, Promise<string | undefined>>();
+  const textOf = (file: string) => {
+    if (!texts.has(file)) texts.set(file, readFile(path.join(context.outputDir, file), 'utf8').catch(() => undefined));
+    return texts.get(file)!;
+  };
+  const listed = await Promise.all(
+    report.problems.slice(0, LISTED).map(async (problem) => {
+      const text = problem.line > 0 ? await textOf(problem.file) : undefined;
+      return `  ${formatProblem(problem)}${text === undefined ? '' : `\n${excerpt(text, problem.line, problem.column)}`}`;
+    }),
+  );
   const more = report.problems.length > LISTED ? [`  … and ${report.problems.length - LISTED} more`] : [];
   return [
     `${context.site.domain} (${context.envName}): ${report.problems.length} check problem${report.problems.length === 1 ? '' : 's'} in the built pages — failed: ${failed.join(', ')}. Nothing in dist/ was replaced.`,
@@ -115,7 +130,6 @@ export const checkStep: OutputStep = {
       outputDir: context.outputDir,
       sources: new Map(pages.map((page) => [page.path, page.source])),
       settings: checkSettingsFor(context),
-      buildId: context.buildId,
       cacheFile: checkCacheFile(context),
       waivers: waiversByBuild.get(context),
       session: sessionsByBuild.get(context),
@@ -123,8 +137,8 @@ export const checkStep: OutputStep = {
     reportsByBuild.set(pages, report);
     const reportFile = checkReportFile(context);
     await mkdir(path.dirname(reportFile), { recursive: true });
-    await writeFile(reportFile, JSON.stringify({ site: context.site.domain, environment: context.envName, buildId: context.buildId, ...report }, null, 2) + '\n');
+    await writeFile(reportFile, JSON.stringify({ site: context.site.domain, environment: context.envName, ...report }, null, 2) + '\n');
     if (report.cache.discarded) context.logger.warn(`${context.site.domain}: check cache ${report.cache.discarded}; every page was checked again`);
-    if (!report.passed) throw new CheckError(describeFailure(context, report, reportFile));
+    if (!report.passed) throw new CheckError(await describeFailure(context, report, reportFile));
   },
 };

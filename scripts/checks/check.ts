@@ -21,6 +21,8 @@ export interface CheckSettings {
   environmentOrigin: string;
   /** The site's own analytics measurement ID, the only one production may carry. */
   analyticsId: string;
+  /** The widgets in widgets/, which injected blocks must match byte for byte. */
+  widgets: ReadonlyArray<{ name: string; version: string; sha256: string; folder: string }>;
 }
 
 export interface PageInput {

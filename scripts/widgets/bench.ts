@@ -3,8 +3,8 @@
  * adds to a page (raw and gzip), and the time its build steps take in real
  * builds of all three sites: the stamp/integrity check, the template-leak
  * guard and the acorn parse (inline scripts and Apps Script), plus the
- * injection itself. Figures, not assertions. The other output steps (the
- * site checks) are left out, so the build figures are the widget's alone.
+ * injection itself. Figures, not assertions. The page checks come from the
+ * check runner's report (cold cache each round, so every page is checked).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,13 +14,14 @@ import { gzipSync } from 'node:zlib';
 import { loadAllSites, workspaceAt } from '../config/sites.ts';
 import { buildSites } from '../build/build-sites.ts';
 import { displayPath } from '../build/context.ts';
-import { outputSteps } from '../build/output-steps.ts';
+import { checkReportOf } from '../checks/check-step.ts';
 import { injectWidgets, slotComment } from './inject.ts';
 import { findWidgetBlocks } from './widget-block.ts';
 import { loadWidgets } from './widget-source.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
-const STEPS = ['widget-integrity', 'template-leak', 'script-syntax'] as const;
+/** Check-runner checks (summed over its workers) and the output step that parses the Apps Script. */
+const STEPS = ['widgets', 'template-leak', 'inline-scripts', 'apps-script'] as const;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const workspace = workspaceAt(root);
@@ -40,21 +41,22 @@ function printBytes(): void {
 }
 
 async function printBuildCost(): Promise<void> {
-  for (let index = outputSteps.length - 1; index >= 0; index -= 1) {
-    if (!(STEPS as readonly string[]).includes(outputSteps[index]!.name)) outputSteps.splice(index, 1);
-  }
   const sites = await loadAllSites(workspace);
   const perRound: Array<Record<string, number>> = [];
   let pageWithWidget: { html: string; source: string } | undefined;
   for (let round = 0; round < ROUNDS; round += 1) {
     const dist = await mkdtemp(path.join(os.tmpdir(), 'bench-widget-'));
     try {
+      await rm(path.join(root, '.cache', 'checks'), { recursive: true, force: true });
       const results = await buildSites({ workspace, envName: 'production', sites: [], distDir: dist, logger: quiet });
       const totals: Record<string, number> = { build: 0 };
       for (const result of results) {
         for (const [step, time] of Object.entries(result.timings)) {
           totals['build'] = (totals['build'] ?? 0) + time;
           if ((STEPS as readonly string[]).includes(step)) totals[step] = (totals[step] ?? 0) + time;
+        }
+        for (const check of checkReportOf(result.pages)?.checks ?? []) {
+          if ((STEPS as readonly string[]).includes(check.name)) totals[check.name] = (totals[check.name] ?? 0) + check.ms;
         }
         if (!pageWithWidget) {
           for (const page of result.pages.filter((page) => page.path.endsWith('.html'))) {
@@ -71,10 +73,10 @@ async function printBuildCost(): Promise<void> {
       await rm(dist, { recursive: true, force: true });
     }
   }
-  console.log(`\nbuild of all ${sites.length} sites (production, without the site checks), ${ROUNDS} rounds in one process; the first is cold (module loading, JIT):`);
+  console.log(`\nbuild of all ${sites.length} sites (production, check cache emptied each round), ${ROUNDS} rounds in one process; the first is cold (module loading, JIT):`);
   for (const name of [...STEPS, 'build'] as const) {
     const values = perRound.map((round) => round[name] ?? 0);
-    const label = name === 'build' ? 'whole build (all steps)' : `${name} step`;
+    const label = name === 'build' ? 'whole build (all steps)' : name === 'apps-script' ? 'apps-script step' : `${name} check`;
     console.log(`  ${label.padEnd(26)} first ${ms(values[0] ?? 0).padStart(9)}   median ${ms(median(values)).padStart(9)}`);
   }
   const checks = perRound.map((round) => STEPS.reduce((sum, step) => sum + (round[step] ?? 0), 0));

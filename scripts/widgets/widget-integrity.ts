@@ -6,7 +6,7 @@
  * Pure: a page's HTML in, problems out (1-based lines and columns).
  */
 import { endMarker, findWidgetBlocks, sha256, shortcodeName } from './widget-block.ts';
-import type { LocatedProblem } from './problem-report.ts';
+import type { LocatedProblem } from '../checks/problem-report.ts';
 
 export interface KnownWidget {
   name: string;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { BuildError } from '../errors.ts';
 import { findScriptSyntaxErrors, SITE_ECMA_VERSION } from '../checks/inline-scripts.ts';
-import { describeProblem } from './problem-report.ts';
+import { describeProblem } from '../checks/problem-report.ts';
 import { sha256, widgetBytes } from './widget-block.ts';
 
 export interface WidgetSource {

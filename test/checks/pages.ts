@@ -10,6 +10,7 @@ export const settings: CheckSettings = {
   productionOrigin: 'https://fixture.test',
   environmentOrigin: 'https://fixture.test',
   analyticsId: 'G-TEST123456',
+  widgets: [],
 };
 
 export const stagingSettings: CheckSettings = { ...settings, environment: 'staging', production: false, environmentOrigin: 'https://staging.fixture.test' };

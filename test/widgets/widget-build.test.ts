@@ -143,7 +143,7 @@ test('a widget script that would end its <script> element early is refused', asy
 test('widget markup pasted into a page (kept from Nunjucks with raw) is caught, naming the output file, line and source page', async (ctx) => {
   const markup = await readFile(path.join(ctx.tmp.dir, 'widgets/booking/widget.html'), 'utf8');
   const message = await buildFailure(ctx, { 'content/pasted.md': page('Pasted', about('Pasted'), 'page.njk', `Book here:\n\n{% raw %}\n${markup}{% endraw %}\n`) }, CheckError);
-  assert.match(message, /fixture\.test\/pasted\/index\.html:\d+:\d+ \(built from sites\/fixture\.test\/content\/pasted\.md\): booking widget markup outside a widget block/);
+  assert.match(message, /pasted\/index\.html:\d+:\d+ widget-pasted: booking widget markup outside a widget block.* \(from sites\/fixture\.test\/content\/pasted\.md\)/);
   assert.match(message, 'write {% bookingWidget %} instead');
   assert.match(message, '| <div class="booking-widget" data-widget="booking" data-state="loading">');
 });
@@ -170,15 +170,15 @@ test('a block pasted from a built page is refused: another build\'s stamp, or by
   };
 
   const copied = await pasteInto('copied-stale.njk', block);
-  assert.match(copied, /fixture\.test\/copied-stale\/index\.html:\d+:\d+ \(built from sites\/fixture\.test\/content\/copied-stale\.njk\): this booking widget block is stamped for page [0-9a-f]+, not this page/);
+  assert.match(copied, /copied-stale\/index\.html:\d+:\d+ widget-stale: this booking widget block is stamped for page [0-9a-f]+, not this page.* \(from sites\/fixture\.test\/content\/copied-stale\.njk\)/);
   assert.match(copied, 'include the widget with {% bookingWidget %}');
 
   const templated = await pasteInto('copied-templated.njk', block.replace('aria-label="{{ label }}"', 'aria-label=""'));
-  assert.match(templated, '(built from sites/fixture.test/content/copied-templated.njk): the booking widget block does not hash to its stamp');
+  assert.match(templated, /copied-templated\/index\.html:\d+:\d+ widget-hash: the booking widget block does not hash to its stamp.* \(from sites\/fixture\.test\/content\/copied-templated\.njk\)/);
   assert.match(templated, 'its bytes were changed after injection, by a template engine or a transform');
 
   const throughMarkdown = await pasteInto('copied-markdown.md', block);
-  assert.match(throughMarkdown, '(built from sites/fixture.test/content/copied-markdown.md): the booking widget block does not hash to its stamp');
+  assert.match(throughMarkdown, /copied-markdown\/index\.html:\d+:\d+ widget-hash: the booking widget block does not hash to its stamp.* \(from sites\/fixture\.test\/content\/copied-markdown\.md\)/);
 });
 
 test('an unknown widget name in the shortcode lists the known ones', async (ctx) => {
@@ -223,7 +223,7 @@ test('a layout that escapes the page content leaves the slot unreplaced, and the
 
 test('template syntax left in a page fails the build with the output file, line and source page', async (ctx) => {
   const message = await buildFailure(ctx, { 'content/leak.md': page('Leak', about('Leak'), 'page.njk', 'Intro.\n\nCall us on {% raw %}{{ phone }}{% endraw %} today.') }, CheckError);
-  assert.match(message, /^fixture\.test: template syntax left in the built pages\nfixture\.test\/leak\/index\.html:\d+:\d+ \(built from sites\/fixture\.test\/content\/leak\.md\): template expression "\{\{ phone \}\}" left in the text/);
+  assert.match(message, /^fixture\.test \(production\): \d+ check problems? in the built pages — failed: template-leak[^\n]*\n  leak\/index\.html:\d+:\d+ template-leak: template expression "\{\{ phone \}\}" left in the text.* \(from sites\/fixture\.test\/content\/leak\.md\)/);
   assert.match(message, '| <p>Call us on {{ phone }} today.</p>');
 });
 
@@ -237,7 +237,7 @@ test('template syntax in a site layout\'s attribute and inline script is found t
   );
   assert.match(message, 'template expression "{{ year }}" left in an attribute');
   assert.match(message, 'template tag "{% now %}" left in an inline script');
-  assert.match(message, '(built from sites/fixture.test/content/index.md)');
+  assert.match(message, '(from sites/fixture.test/content/index.md)');
 });
 
 test('an undefined variable in a site layout is an error, not an empty string', async (ctx) => {
@@ -255,7 +255,7 @@ test('an inline script that does not parse names the output file, line, column a
     },
     CheckError,
   );
-  assert.match(message, /fixture\.test\/index\.html:(\d+):13 \(built from sites\/fixture\.test\/content\/index\.md\): inline <script> does not parse as ES2020: Unexpected token \[inline-script-syntax\]/);
+  assert.match(message, / index\.html:(\d+):13 inline-script-syntax: inline <script> does not parse as ES2020: Unexpected token \(from sites\/fixture\.test\/content\/index\.md\)/);
   assert.match(message, /\d+ \|   return 1 \+;\n\s+\|\s{13}\^/);
 });
 
