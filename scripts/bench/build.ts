@@ -13,6 +13,7 @@
  *   npm run bench:build -- --pages 4000 --runs 3
  */
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,18 @@ const childScript = fileURLToPath(new URL('./build-child.ts', import.meta.url));
 const { values } = parseArgs({ options: { pages: { type: 'string', default: '4000' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
 const pageCount = Number.parseInt(values.pages, 10);
 const runs = Number.parseInt(values.runs, 10);
+
+/**
+ * A build moves the tree it replaces to dist/.trash and deletes it in a
+ * detached process; waiting for that keeps one variant's clean-up out of the
+ * next variant's figures.
+ */
+async function settle(dist: string): Promise<void> {
+  const trash = path.join(dist, '.trash');
+  for (let waited = 0; waited < 30_000 && existsSync(trash) && readdirSync(trash).length > 0; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 function child(args: string[]): Promise<ChildFigures & { processMs: number }> {
   const started = performance.now();
@@ -74,9 +87,12 @@ async function main(): Promise<void> {
       await rm(dist, { recursive: true, force: true });
       await rm(cache, { recursive: true, force: true });
       results['cold']!.push(await child(['pipeline', workspace, STRESS_DOMAIN]));
+      await settle(dist);
       results['unchanged']!.push(await child(['pipeline', workspace, STRESS_DOMAIN]));
+      await settle(dist);
       await appendFile(path.join(stress.contentDir, `${stressPageName(17 + run)}.md`), `\nChanged in run ${run + 1}: one more sentence about the pass.\n`);
       results['changed']!.push(await child(['pipeline', workspace, STRESS_DOMAIN]));
+      await settle(dist);
       process.stderr.write(`run ${run + 1}/${runs} done\n`);
     }
 

@@ -39,22 +39,23 @@ export function buildRecordPath(outputRoot: string): string {
   return `${outputRoot}.build.json`;
 }
 
-export async function hashOutputTree(dir: string): Promise<OutputFile[]> {
+export function hashBytes(file: string, bytes: Buffer): OutputFile {
+  return {
+    path: file,
+    size: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    md5: createHash('md5').update(bytes).digest('hex'),
+  };
+}
+
+/**
+ * Every file of the tree, hashed. Pages were hashed as Eleventy wrote them
+ * (`known`, from memory); only the rest (copied assets, images) is read back.
+ */
+export async function hashOutputTree(dir: string, known: ReadonlyMap<string, OutputFile> = new Map()): Promise<OutputFile[]> {
   const paths = (await glob('**/*', { cwd: dir, onlyFiles: true, dot: true })).sort();
   const limit = pLimit(32);
-  return Promise.all(
-    paths.map((file) =>
-      limit(async () => {
-        const bytes = await readFile(path.join(dir, file));
-        return {
-          path: file,
-          size: bytes.length,
-          sha256: createHash('sha256').update(bytes).digest('hex'),
-          md5: createHash('md5').update(bytes).digest('hex'),
-        };
-      }),
-    ),
-  );
+  return Promise.all(paths.map((file) => known.get(file) ?? limit(async () => hashBytes(file, await readFile(path.join(dir, file))))));
 }
 
 /** Written to a temporary name first so a reader never sees half a record. */

@@ -18,7 +18,7 @@ import { BUILD_RECORD_VERSION, buildRecordPath, hashOutputTree, writeBuildRecord
 import { abandonOutput, commitOutput, startOutput } from './output-tree.ts';
 import { outputSteps, type BuiltPage } from './output-steps.ts';
 import { buildIdFor, sourceDigest } from './source-digest.ts';
-import { pageIdToken } from './page-id.ts';
+import { newPageIdToken } from './page-id.ts';
 
 export interface BuildOptions {
   workspace: Workspace;
@@ -67,9 +67,11 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     },
   };
 
-  const [{ facts, file: factsFile }, digest, git] = await timed('prepare', () =>
-    Promise.all([loadFacts(site.dir, workspace.root), sourceDigest(workspace, site), gitState(workspace.root)]),
-  );
+  // The digest and git state are only needed for the record: they are taken
+  // while Eleventy renders (mostly file reads, which the main thread does not wait on).
+  const identity = Promise.all([sourceDigest(workspace, site), gitState(workspace.root)]);
+  identity.catch(() => undefined); // awaited below; a failure surfaces there
+  const { facts, file: factsFile } = await timed('prepare', () => loadFacts(site.dir, workspace.root));
 
   const final = outputDirFor(options.distDir ?? path.join(workspace.root, 'dist'), envName, site);
   const pending = await startOutput(final);
@@ -79,9 +81,8 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     envName,
     env,
     production,
-    buildId: buildIdFor(digest, envName),
-    pageIdToken: pageIdToken(buildIdFor(digest, envName)),
-    sourceDigest: digest,
+    pageIdToken: newPageIdToken(),
+    renderedFiles: new Map(),
     facts,
     factsFile,
     lookup: layoutLookup(site.dir, workspace.sharedLayoutsDir),
@@ -96,14 +97,14 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     for (const step of outputSteps) {
       await timed(step.name, () => step.run(context, pages));
     }
-    const files = await timed('hash', () => hashOutputTree(pending.temporary));
+    const [files, [digest, git]] = await timed('hash', () => Promise.all([hashOutputTree(pending.temporary, context.renderedFiles), identity]));
     const sources = new Map(pages.map((page) => [page.path, page.source]));
     const record: BuildRecord = {
       version: BUILD_RECORD_VERSION,
       site: site.domain,
       shortName: site.shortName,
       environment: envName,
-      buildId: context.buildId,
+      buildId: buildIdFor(digest, envName),
       sourceDigest: digest,
       git,
       builtAt: new Date().toISOString(),

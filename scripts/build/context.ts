@@ -1,4 +1,5 @@
 import { UserError } from '../errors.ts';
+import type { OutputFile } from './build-record.ts';
 
 /** Everything one site build for one environment needs, computed up front. */
 import type { EnvironmentConfig } from '../config/schema.ts';
@@ -18,11 +19,10 @@ export interface BuildContext {
   env: EnvironmentConfig;
   /** Only production is indexable and carries analytics. */
   production: boolean;
-  /** The site's build id (build record, deploy records); pages carry their own id, see page-id.ts. */
-  buildId: string;
   /** Printed by templates where a page's own id goes; replaced after rendering. */
   pageIdToken: string;
-  sourceDigest: string;
+  /** Pages hashed from memory as Eleventy writes them, by path in the output tree. */
+  renderedFiles: Map<string, OutputFile>;
   facts: Facts;
   factsFile: string;
   lookup: LayoutLookup;

@@ -12,8 +12,7 @@ import { createEleventy } from './eleventy-config.ts';
 import { translateForContext } from './eleventy-errors.ts';
 import { loadFacts } from './facts.ts';
 import { layoutLookup } from './layout-lookup.ts';
-import { buildIdFor, sourceDigest } from './source-digest.ts';
-import { pageIdToken } from './page-id.ts';
+import { newPageIdToken } from './page-id.ts';
 
 export interface DevServerOptions {
   workspace: Workspace;
@@ -36,7 +35,6 @@ export async function startDevServer(options: DevServerOptions): Promise<void> {
   if (!site) return;
   const env = environmentOf(site, envName);
   const { facts, file: factsFile } = await loadFacts(site.dir, workspace.root);
-  const digest = await sourceDigest(workspace, site);
   const outputDir = path.join(workspace.root, 'dist', envName, site.domain);
   const port = options.port ?? (Number.parseInt(new URL(env.url).port, 10) || 8080);
   const context: BuildContext = {
@@ -45,9 +43,8 @@ export async function startDevServer(options: DevServerOptions): Promise<void> {
     envName,
     env,
     production: isProduction(envName),
-    buildId: `${buildIdFor(digest, envName)}-dev`,
-    pageIdToken: pageIdToken(`${buildIdFor(digest, envName)}-dev`),
-    sourceDigest: digest,
+    pageIdToken: newPageIdToken(),
+    renderedFiles: new Map(),
     facts,
     factsFile,
     lookup: layoutLookup(site.dir, workspace.sharedLayoutsDir),

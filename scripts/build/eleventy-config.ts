@@ -11,6 +11,7 @@ import { renderFact } from './facts.ts';
 import { jsonForScript } from './html.ts';
 import { overrideAliases } from './layout-lookup.ts';
 import { stampPageId } from './page-id.ts';
+import { hashBytes } from './build-record.ts';
 import { checkPageData, pageDataError } from './page-data.ts';
 import { faqPageLd, webPageLd, webSiteLd } from './structured-data.ts';
 import { robotsTxt, sitemapXml } from './seo-files.ts';
@@ -31,7 +32,7 @@ export interface EleventyUserConfig {
   addShortcode(name: string, shortcode: (this: ShortcodeThis, ...args: any[]) => string | Promise<string>): void;
   addNunjucksGlobal(name: string, value: unknown): void;
   addPreprocessor(name: string, extensions: string, fn: (data: Record<string, any>, content: string) => unknown): void;
-  addPassthroughCopy(mapping: Record<string, string>): void;
+  addPassthroughCopy(mapping: Record<string, string>, options?: { filter?: (file: string) => boolean }): void;
   addTemplate(virtualPath: string, content: string, data?: Record<string, unknown>): void;
   addTransform(name: string, fn: (this: { page: { inputPath: string; outputPath: string | false } }, content: string) => string | Promise<string>): void;
   addWatchTarget(target: string): void;
@@ -140,9 +141,21 @@ function addFiltersAndShortcodes(config: EleventyUserConfig, context: BuildConte
   );
 }
 
-/** After the widgets (their stamps carry the page id too) and before the checks see the page. */
+/**
+ * After the widgets (their stamps carry the page id too) and before the checks
+ * see the page. This is the last transform that changes a page's bytes, so the
+ * build record takes the page's hashes here instead of reading the file back.
+ */
 function stampPageIds(config: EleventyUserConfig, context: BuildContext): void {
-  config.addTransform('page-id', (content) => stampPageId(content, context.pageIdToken));
+  config.addTransform('page-id', function (content) {
+    const stamped = stampPageId(content, context.pageIdToken);
+    const outputPath = this.page.outputPath;
+    if (typeof outputPath === 'string' && typeof stamped === 'string') {
+      const file = path.relative(context.outputDir, path.resolve(outputPath)).split(path.sep).join('/');
+      context.renderedFiles.set(file, hashBytes(file, Buffer.from(stamped)));
+    }
+    return stamped;
+  });
 }
 
 function checkFrontMatter(config: EleventyUserConfig, context: BuildContext): void {
@@ -156,9 +169,15 @@ function checkFrontMatter(config: EleventyUserConfig, context: BuildContext): vo
   });
 }
 
+/**
+ * Stylesheets and scripts reach the build only under fingerprinted names,
+ * through the `asset` filter (fingerprint.ts); copying the originals too would
+ * publish a second, short-cached copy nobody links to.
+ */
 function copyAssets(config: EleventyUserConfig, context: BuildContext): void {
-  config.addPassthroughCopy({ [path.join(context.workspace.sharedLayoutsDir, 'assets')]: 'assets' });
-  config.addPassthroughCopy({ [path.join(context.site.dir, 'assets')]: 'assets' });
+  const notFingerprinted = { filter: (file: string) => !/\.(?:css|js|mjs)$/i.test(file) };
+  config.addPassthroughCopy({ [path.join(context.workspace.sharedLayoutsDir, 'assets')]: 'assets' }, notFingerprinted);
+  config.addPassthroughCopy({ [path.join(context.site.dir, 'assets')]: 'assets' }, notFingerprinted);
 }
 
 function addSeoFiles(config: EleventyUserConfig, context: BuildContext): void {

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { BuildError } from '../errors.ts';
 import { displayPath, rememberingUserErrors, type BuildContext } from './context.ts';
 import type { EleventyUserConfig } from './eleventy-config.ts';
+import { urlFromPage } from './site-urls.ts';
 
 const ASSETS_URL = '/assets/';
 
@@ -56,28 +57,43 @@ function fingerprintOf(source: string, relative: string): Fingerprint {
 
 interface FilterThis {
   eleventy?: { directories?: { output?: string } };
+  page?: { url?: string | false };
 }
 
 export function addAssetFilter(config: EleventyUserConfig, context: BuildContext): void {
+  // Every page links the same few assets: each is looked up, hashed and written
+  // once per build (or dev-server rebuild), then served from this map.
+  const resolved = new Map<string, string>();
+  config.on('eleventy.before', () => resolved.clear());
   config.addFilter(
     'asset',
     rememberingUserErrors(context, function (this: FilterThis, url: unknown): string {
       if (typeof url !== 'string' || !url.startsWith(ASSETS_URL)) {
         throw new BuildError(`the asset filter takes a path under ${ASSETS_URL}, such as "/assets/site.css"; got ${JSON.stringify(url)}`);
       }
-      const relative = url.slice(ASSETS_URL.length);
-      const dirs = assetSourceDirs(context);
-      const source = dirs.map((dir) => path.join(dir, relative)).find((file) => existsSync(file));
-      if (!source) throw new BuildError(`"${url}" | asset: no ${relative} in ${dirs.map((dir) => displayPath(context, dir) + '/').join(' or ')}`);
-      const fingerprint = fingerprintOf(source, relative);
       const outputDir = this?.eleventy?.directories?.output ?? context.outputDir;
-      const target = path.resolve(outputDir, 'assets', fingerprint.name);
-      if (!written.has(target) || !existsSync(target)) {
-        mkdirSync(path.dirname(target), { recursive: true });
-        writeFileSync(target, fingerprint.bytes);
-        written.add(target);
+      const key = `${outputDir}\0${url}`;
+      let sitePath = resolved.get(key);
+      if (sitePath === undefined) {
+        sitePath = writeFingerprinted(context, outputDir, url);
+        resolved.set(key, sitePath);
       }
-      return ASSETS_URL + fingerprint.name;
+      return urlFromPage(this?.page?.url, sitePath);
     }),
   );
+}
+
+function writeFingerprinted(context: BuildContext, outputDir: string, url: string): string {
+  const relative = url.slice(ASSETS_URL.length);
+  const dirs = assetSourceDirs(context);
+  const source = dirs.map((dir) => path.join(dir, relative)).find((file) => existsSync(file));
+  if (!source) throw new BuildError(`"${url}" | asset: no ${relative} in ${dirs.map((dir) => displayPath(context, dir) + '/').join(' or ')}`);
+  const fingerprint = fingerprintOf(source, relative);
+  const target = path.resolve(outputDir, 'assets', fingerprint.name);
+  if (!written.has(target) || !existsSync(target)) {
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, fingerprint.bytes);
+    written.add(target);
+  }
+  return ASSETS_URL + fingerprint.name;
 }

@@ -2,8 +2,14 @@
  * Atomic output: a build writes into a temporary sibling folder and only a
  * successful build replaces `dist/<env>/<domain>/`, so a failed or interrupted
  * build never leaves a half-written tree that looks valid.
+ *
+ * The replaced tree is renamed into `dist/.trash/` and deleted by a detached
+ * process: removing thousands of files takes about as long as writing them,
+ * and nothing waits for it. Whatever a killed deleter leaves behind is swept
+ * by the next build.
  */
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -14,23 +20,44 @@ export interface PendingOutput {
   final: string;
 }
 
+/** `dist/<env>/<domain>` → `dist/.trash` (same file system, so a rename is enough). */
+function trashDirOf(final: string): string {
+  return path.join(path.dirname(path.dirname(final)), '.trash');
+}
+
 export async function startOutput(final: string): Promise<PendingOutput> {
   const parent = path.dirname(final);
   await mkdir(parent, { recursive: true });
   const temporary = path.join(parent, `.building-${path.basename(final)}-${process.pid}-${Date.now()}`);
   await rm(temporary, { recursive: true, force: true });
   await mkdir(temporary, { recursive: true });
+  const trash = trashDirOf(final);
+  if (existsSync(trash) && readdirSync(trash).length > 0) deleteInBackground(trash);
   return { temporary, final };
 }
 
-/** Swaps the finished tree in; the previous tree is removed only after the swap. */
+/** Swaps the finished tree in; the previous tree goes to the trash. */
 export async function commitOutput(pending: PendingOutput): Promise<void> {
-  const previous = path.join(path.dirname(pending.final), `.previous-${path.basename(pending.final)}-${process.pid}`);
-  if (existsSync(pending.final)) await rename(pending.final, previous);
+  let discarded: string | undefined;
+  if (existsSync(pending.final)) {
+    const trash = trashDirOf(pending.final);
+    await mkdir(trash, { recursive: true });
+    discarded = path.join(trash, `${path.basename(path.dirname(pending.final))}-${path.basename(pending.final)}-${process.pid}-${Date.now()}`);
+    await rename(pending.final, discarded);
+  }
   await rename(pending.temporary, pending.final);
-  await rm(previous, { recursive: true, force: true });
+  if (discarded) deleteInBackground(discarded);
 }
 
 export async function abandonOutput(pending: PendingOutput): Promise<void> {
   await rm(pending.temporary, { recursive: true, force: true });
+}
+
+function deleteInBackground(dir: string): void {
+  const child = spawn(process.execPath, ['-e', 'require("node:fs").rmSync(process.argv[1], { recursive: true, force: true })', dir], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.on('error', () => undefined); // best effort: the next build sweeps what is left
+  child.unref();
 }

@@ -11,13 +11,17 @@
  * Templates print a per-build token; the last transform replaces it with the
  * hash of the page taken with the token removed.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export const PAGE_ID_LENGTH = 16;
 
-/** What templates print where the page id goes; never left in a finished page. */
-export function pageIdToken(buildId: string): string {
-  return `page-id-pending-${buildId}`;
+/**
+ * What templates print where the page id goes; never left in a finished page.
+ * Random per build, so the build need not know its sources' digest before it
+ * renders (the digest is taken while Eleventy works).
+ */
+export function newPageIdToken(): string {
+  return `page-id-pending-${randomBytes(8).toString('hex')}`;
 }
 
 export function stampPageId(html: string, token: string): string {

@@ -9,11 +9,8 @@
  * edited by hand is discarded whole. Either way the pages are checked again —
  * the cache can make a build slower, never greener.
  *
- * The page key is taken with the site's build id masked out, should a page
- * carry it: it changes with every source change, and a site-wide value in
- * every page would make one edited page invalidate every entry. (Pages carry
- * their own id today, a hash of their bytes, which needs no mask.) No check's
- * result depends on the id's value.
+ * Pages carry their own id (a hash of their bytes, see build/page-id.ts), not
+ * the site's, so an edit to one page changes one page's key.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -33,10 +30,9 @@ interface CacheData {
   pages: Record<string, Record<string, PageResult>>;
 }
 
-/** The cache key of a page: its path in the output (relative links resolve from it) and its bytes, build id masked. */
-export function pageKey(file: string, html: string, buildId: string): string {
-  const masked = buildId ? html.split(buildId).join('0'.repeat(buildId.length)) : html;
-  return createHash('sha256').update(file).update('\0').update(masked).digest('hex');
+/** The cache key of a page: its path in the output (relative links resolve from it) and its bytes. */
+export function pageKey(file: string, html: string): string {
+  return createHash('sha256').update(file).update('\0').update(html).digest('hex');
 }
 
 /** Libraries whose version changes what a check reports. */

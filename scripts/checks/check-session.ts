@@ -15,7 +15,6 @@ import type { WorkerPool } from './worker-pool.ts';
 
 export interface SessionOptions {
   settings: CheckSettings;
-  buildId: string;
   cacheFile: string;
   checks?: readonly Check[];
 }
@@ -61,7 +60,7 @@ export class CheckSession {
   }
 
   async lookup(file: string, html: string): Promise<PageLookup> {
-    const key = pageKey(file, html, this.options.buildId);
+    const key = pageKey(file, html);
     const known = this.lookups.get(key);
     if (known) return known;
     const cache = await this.cache();

@@ -30,7 +30,6 @@ export interface RunChecksOptions {
   sources: ReadonlyMap<string, string>;
   settings: CheckSettings;
   /** Masked out of the content hash (see check-cache.ts). */
-  buildId: string;
   cacheFile: string;
   /** Source file → its front matter waivers. */
   waivers?: ReadonlyMap<string, Waivers>;
@@ -183,7 +182,7 @@ async function outcomeOf(check: Check, pages: readonly PageFile[], sorted: Sorte
 
 export async function runChecks(options: RunChecksOptions): Promise<CheckReport> {
   const start = performance.now();
-  const session = options.session ?? new CheckSession({ settings: options.settings, buildId: options.buildId, cacheFile: options.cacheFile, checks: options.checks });
+  const session = options.session ?? new CheckSession({ settings: options.settings, cacheFile: options.cacheFile, checks: options.checks });
   const pool = options.pool ?? sharedWorkerPool();
   if (options.parallel !== 'inline') session.flush(pool);
   const allFiles = (await glob('**/*', { cwd: options.outputDir, onlyFiles: true, dot: true })).sort();

@@ -20,6 +20,7 @@ import { BuildError, UserError } from '../errors.ts';
 import { EXTENSIONS, encodeRaster, heightAt, rasterise, readSourceImage, type ImageFormat, type Raster, type SourceImage } from './encode.ts';
 import { cachedVariant, sha256, variantKey } from './image-cache.ts';
 import { pictureHtml } from './picture.ts';
+import { urlFromPage } from '../build/site-urls.ts';
 
 /** Widths a layout needs: a phone, a laptop's column, a retina column or full-width hero. */
 export const DEFAULT_WIDTHS = [480, 960, 1440];
@@ -116,6 +117,8 @@ export function widthsFor(source: SourceImage, requested: readonly number[]): nu
 
 interface ImageCall {
   page: string;
+  /** The URL of the page being rendered: image URLs are written relative to it (see build/site-urls.ts). */
+  pageUrl: string | false;
   outputDir: string;
   src: unknown;
   alt: unknown;
@@ -152,7 +155,7 @@ async function renderImage(build: ImageBuild, call: ImageCall): Promise<string> 
   const fallbackWidth = widths[Math.floor((widths.length - 1) / 2)]!;
   const stem = path.basename(src, path.extname(src)).toLowerCase().replace(/[^a-z0-9-]+/g, '-');
   const variantsOf = (format: ImageFormat, of: readonly number[]) =>
-    Promise.all(of.map(async (width) => ({ width, url: await writeVariant(build, call.outputDir, stem, source, width, format) })));
+    Promise.all(of.map(async (width) => ({ width, url: urlFromPage(call.pageUrl, await writeVariant(build, call.outputDir, stem, source, width, format)) })));
   const [avif, webp, fallback] = await Promise.all([variantsOf('avif', widths), variantsOf('webp', widths), variantsOf(options.fallback, [fallbackWidth])]);
   const largest = widths[widths.length - 1]!;
   return pictureHtml({
@@ -184,7 +187,7 @@ export function addImageShortcode(config: EleventyUserConfig, context: BuildCont
     // The output folder of the page being rendered (see fingerprint.ts on Eleventy's process-wide caches).
     const outputDir = path.resolve(this.eleventy?.directories?.output ?? context.outputDir);
     try {
-      return await renderImage(build, { page, outputDir, src, alt, sizes, options });
+      return await renderImage(build, { page, pageUrl: this.page.url, outputDir, src, alt, sizes, options });
     } catch (error) {
       if (error instanceof UserError) context.templateErrors.push(error);
       throw error;

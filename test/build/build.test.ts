@@ -132,7 +132,8 @@ test('build record sits beside the tree with id, digest, git state and every fil
   assert.is(index!.sha256, createHash('sha256').update(bytes).digest('hex'));
   assert.is(index!.md5, createHash('md5').update(bytes).digest('hex'));
   assert.is(index!.source, 'sites/fixture.test/content/index.md');
-  assert.ok(record.files.some((file) => file.path === 'assets/base.css'));
+  assert.ok(record.files.some((file) => /^assets\/base\.[0-9a-f]{8}\.css$/.test(file.path)), 'the fingerprinted stylesheet');
+  assert.not.ok(record.files.some((file) => file.path === 'assets/base.css'), 'and not the original');
   assert.not.ok(record.files.some((file) => file.path.endsWith('.build.json')));
 });
 
