@@ -30,6 +30,14 @@ export interface PageLookup {
 /** Pages an early batch collects before it goes to a worker. */
 const EARLY_BATCH = 8;
 /**
+ * Pages needing a check before the first worker starts. Starting one costs
+ * about a second of CPU (loading the check libraries), taken from Eleventy on
+ * a two-core machine: an edit to a page or two is checked on the main thread
+ * by the checks step instead, and a build whose pages all come from the cache
+ * starts nothing.
+ */
+const EARLY_START = 8;
+/**
  * Early pages needing a check beyond which every core gets a worker: a build
  * with this many changed pages is a cold one, and spreading its pages while
  * Eleventy renders keeps the workers' shares even. Below it, one warm worker
@@ -47,6 +55,8 @@ export class CheckSession {
   private batch: Array<{ job: PageJob; settle: (result: Promise<PageJobResult>) => void }> = [];
   /** Pages checked from an early offer. */
   early = 0;
+  /** Pages needing a check, held until there are enough to start a worker for. */
+  private waiting: Array<{ file: string; html: string; found: PageLookup }> = [];
 
   constructor(readonly options: SessionOptions) {
     this.checks = options.checks ?? registeredChecks;
@@ -80,14 +90,20 @@ export class CheckSession {
   }
 
   /**
-   * Called as Eleventy is about to write a page: checks it on the started
-   * workers if the cache cannot vouch for it. Starts no worker unless pages
-   * needing a check pile up (see EARLY_ALL_CORES).
+   * Called as Eleventy is about to write a page: checks it on a worker if the
+   * cache cannot vouch for it — once enough pages need it (EARLY_START); pages
+   * held back are left to the checks step.
    */
   async offer(file: string, html: string, pool: WorkerPool): Promise<void> {
-    if (pool.started === 0) return;
     const found = await this.lookup(file, html);
     if (found.needed.length === 0 || this.computing.has(found.key)) return;
+    this.waiting.push({ file, html, found });
+    if (pool.started === 0 && this.waiting.length < EARLY_START) return;
+    for (const entry of this.waiting.splice(0)) this.queue(entry.file, entry.html, entry.found, pool);
+  }
+
+  private queue(file: string, html: string, found: PageLookup, pool: WorkerPool): void {
+    if (this.computing.has(found.key)) return;
     this.early += 1;
     let settle!: (result: Promise<PageJobResult>) => void;
     const result = new Promise<PageJobResult>((resolve, reject) => {

@@ -57,7 +57,6 @@ export function prepareChecks(config: EleventyUserConfig, context: BuildContext)
     building = runMode === 'build' && outputSteps.includes(checkStep);
     if (!building) return;
     sessionsByBuild.set(context, session);
-    pool.grow(1);
   });
   config.addTransform('checks-early', async function (content) {
     const outputPath = this.page.outputPath;

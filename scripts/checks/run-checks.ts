@@ -88,8 +88,8 @@ async function runJobs(jobs: PageJob[], options: RunChecksOptions, pool: WorkerP
   if (jobs.length === 0) return { results: [], threads: 'none' };
   const mode = options.parallel ?? 'auto';
   const many = jobs.length >= WORKER_THRESHOLD;
-  // A worker already warmed up (see prepareChecks) is cheaper than loading
-  // html-validate on this thread, even for one page.
+  // A worker already running (started for early pages, see CheckSession) is
+  // cheaper than loading html-validate on this thread, even for one page.
   const useWorkers = mode === 'workers' || (mode === 'auto' && (many || pool.started > 0));
   if (!useWorkers) return { results: runPageJobs(jobs, options.settings), threads: 'inline' };
   return { results: await pool.run(jobs, options.settings, many ? pool.size : 1), threads: 'workers' };
@@ -131,7 +131,7 @@ interface Computed {
 
 /** Runs what the cache could not answer, waits for early work, and records both in the cache. */
 async function computeMissing(session: CheckSession, sorted: Sorted, options: RunChecksOptions, pool: WorkerPool): Promise<Computed> {
-  // Pages offered early may still be queued for the one worker that started
+  // Pages offered early may still be queued for the first worker that started
   // with the build: with much left to do, the other cores join in.
   if (options.parallel !== 'inline' && sorted.early.length + sorted.jobs.length >= WORKER_THRESHOLD) pool.grow(pool.size);
   const [now, early] = await Promise.all([
