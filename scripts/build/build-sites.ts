@@ -17,9 +17,13 @@ export async function buildSites(options: BuildSitesOptions): Promise<BuildResul
   // the first build starts, so a typo fails in milliseconds, not after a build.
   const selected = selectSites(await loadAllSites(options.workspace), options.sites);
   for (const site of selected) environmentOf(site, options.envName);
-  const results: BuildResult[] = [];
-  for (const site of selected) {
-    results.push(await buildSite({ workspace: options.workspace, site, envName: options.envName, distDir: options.distDir, logger: options.logger }));
-  }
-  return results;
+  // Sites build side by side: Eleventy renders on the main thread while another
+  // site's images encode and its pages are checked on the other cores. Each
+  // site's output is still swapped in on its own, only when its build passed.
+  const settled = await Promise.allSettled(
+    selected.map((site) => buildSite({ workspace: options.workspace, site, envName: options.envName, distDir: options.distDir, logger: options.logger })),
+  );
+  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<BuildResult>).value);
 }

@@ -137,6 +137,16 @@ test('build record sits beside the tree with id, digest, git state and every fil
   assert.not.ok(record.files.some((file) => file.path.endsWith('.build.json')));
 });
 
+test('a rebuild moves the replaced tree out of the way and removes it in the background', async (ctx) => {
+  await ctx.tmp.write(fixtureSite());
+  await build(ctx, 'production');
+  await build(ctx, 'production');
+  assert.equal((await readdir(path.join(ctx.tmp.dir, 'dist/production'))).sort(), ['fixture.test', 'fixture.test.build.json']);
+  const trash = path.join(ctx.tmp.dir, 'dist/.trash');
+  for (let waited = 0; waited < 20_000 && existsSync(trash) && (await readdir(trash)).length > 0; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(existsSync(trash) ? await readdir(trash) : [], []);
+});
+
 test('a failed build leaves the previous output untouched and no temporary folders', async (ctx) => {
   await ctx.tmp.write(fixtureSite());
   await build(ctx, 'production');

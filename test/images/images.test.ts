@@ -36,12 +36,13 @@ test('{% image %} writes AVIF and WebP at several widths and one JPEG fallback, 
   await build(ctx);
   const html = await read(ctx, 'about/index.html');
   const picture = /<picture>.*?<\/picture>/s.exec(html)?.[0] ?? '';
-  assert.match(picture, /<source type="image\/avif" srcset="\/assets\/images\/harbour-480\.[0-9a-f]{8}\.avif 480w, \/assets\/images\/harbour-960\.[0-9a-f]{8}\.avif 960w, \/assets\/images\/harbour-1440\.[0-9a-f]{8}\.avif 1440w" sizes="\(min-width: 44rem\) 42rem, 100vw">/);
+  assert.match(picture, /<source type="image\/avif" srcset="\.\.\/assets\/images\/harbour-480\.[0-9a-f]{8}\.avif 480w, \.\.\/assets\/images\/harbour-960\.[0-9a-f]{8}\.avif 960w, \.\.\/assets\/images\/harbour-1440\.[0-9a-f]{8}\.avif 1440w" sizes="\(min-width: 44rem\) 42rem, 100vw">/);
   assert.match(picture, /<source type="image\/webp" srcset="[^"]+-480\.[0-9a-f]{8}\.webp 480w, [^"]+ 960w, [^"]+ 1440w"/);
-  assert.match(picture, /<img src="\/assets\/images\/harbour-960\.[0-9a-f]{8}\.jpg" srcset="[^"]+\.jpg 960w"/);
+  assert.match(picture, /<img src="\.\.\/assets\/images\/harbour-960\.[0-9a-f]{8}\.jpg" srcset="[^"]+\.jpg 960w"/);
   assert.match(picture, 'width="1440" height="810" alt="The harbour at dusk" loading="lazy" decoding="async"');
-  for (const url of picture.match(/\/assets\/images\/[^" ]+/g) ?? []) {
-    const file = path.join(ctx.tmp.dir, 'dist/production/fixture.test', url);
+  // Relative to the page (about/), so the built file also shows its images when opened from disk.
+  for (const url of picture.match(/\.\.\/assets\/images\/[^" ]+/g) ?? []) {
+    const file = path.join(ctx.tmp.dir, 'dist/production/fixture.test/about', url);
     assert.ok(existsSync(file), url);
     const metadata = await sharp(file).metadata();
     assert.is(metadata.width, Number(/-(\d+)\./.exec(url)![1]));
@@ -101,11 +102,12 @@ test('stylesheets and the icon are fingerprinted: the page links the hashed name
   await ctx.tmp.write(fixtureSite());
   await build(ctx);
   const html = await read(ctx, 'index.html');
-  const href = /<link rel="stylesheet" href="(\/assets\/site\.([0-9a-f]{8})\.css)">/.exec(html);
+  // The home page links its assets relative to itself (see build/site-urls.ts).
+  const href = /<link rel="stylesheet" href="(assets\/site\.([0-9a-f]{8})\.css)">/.exec(html);
   assert.ok(href, 'site.css is linked by a fingerprinted name');
   assert.is(await read(ctx, href![1]!), await readFile(path.join(ctx.tmp.dir, 'sites/fixture.test/assets/site.css'), 'utf8'));
-  assert.match(html, /<link rel="stylesheet" href="\/assets\/base\.[0-9a-f]{8}\.css">/);
-  assert.match(html, /<link rel="icon" href="\/assets\/icon\.[0-9a-f]{8}\.svg" type="image\/svg\+xml">/);
+  assert.match(html, /<link rel="stylesheet" href="assets\/base\.[0-9a-f]{8}\.css">/);
+  assert.match(html, /<link rel="icon" href="assets\/icon\.[0-9a-f]{8}\.svg" type="image\/svg\+xml">/);
 });
 
 test('every real site has its Open Graph image (1200×630 PNG), its icon, and artwork used on its home page', async () => {
