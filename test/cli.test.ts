@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { copySharedParts, tempDir, type TempDir } from './helpers/fixture.ts';
 import { fixtureSite, page, siteConfigYaml } from './helpers/sites.ts';
 import { hasStackTrace, runCli, startCli, stopCli } from './helpers/cli.ts';
+import { fetchPage, freePort } from './helpers/http.ts';
 
 interface Ctx { tmp: TempDir }
 const test = suite<Ctx>('cli');
@@ -57,26 +57,6 @@ test('broken front matter: file and line, no stack trace', async (ctx) => {
   assert.not.ok(hasStackTrace(result.stderr), result.stderr);
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** GET like a browser navigating (the dev server only injects its reload client then). */
-function fetchText(url: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const request = http.get(url, { headers: { 'sec-fetch-mode': 'navigate', accept: 'text/html' } }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve(response.statusCode === 200 ? body : undefined));
-    });
-    request.on('error', () => resolve(undefined));
-  });
-}
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -105,7 +85,7 @@ test('dev server: serves the site on 127.0.0.1 only, with live reload picking up
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   try {
-    const home = await waitFor(() => fetchText(`http://127.0.0.1:${port}/`), `the dev server (${output})`);
+    const home = await waitFor(() => fetchPage(`http://127.0.0.1:${port}/`), `the dev server (${output})`);
     assert.match(home, 'Welcome aboard.');
     assert.match(home, '<meta name="robots" content="noindex, nofollow">');
     assert.match(home, /reload-client\.js/); // Eleventy's live-reload client is injected
@@ -114,7 +94,7 @@ test('dev server: serves the site on 127.0.0.1 only, with live reload picking up
       .find((address) => address && address.family === 'IPv4' && !address.internal);
     if (external) assert.not.ok(await connects(external.address, port), `reachable on ${external.address}`);
     await ctx.tmp.write({ 'sites/fixture.test/content/index.md': page('Fixture home', 'The home page of a fixture site, long enough to be a description.', 'page.njk', 'Edited while serving.') });
-    await waitFor(async () => ((await fetchText(`http://127.0.0.1:${port}/`))?.includes('Edited while serving.') ? true : undefined), 'the edit to show');
+    await waitFor(async () => ((await fetchPage(`http://127.0.0.1:${port}/`))?.includes('Edited while serving.') ? true : undefined), 'the edit to show');
   } finally {
     await stopCli(child);
   }

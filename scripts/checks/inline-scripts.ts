@@ -10,6 +10,7 @@
  * the text given (the whole page for HTML).
  */
 import { parse, type ecmaVersion } from 'acorn';
+import { positionOf } from './positions.ts';
 
 export interface Problem {
   rule: string;
@@ -127,12 +128,3 @@ function syntaxError(code: string, sourceType: 'script' | 'module', ecma: ecmaVe
   }
 }
 
-function positionOf(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let index = text.indexOf('\n'); index !== -1 && index < offset; index = text.indexOf('\n', index + 1)) {
-    line += 1;
-    lineStart = index + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
-}

@@ -18,3 +18,8 @@ export function positionAt(starts: LineIndex, offset: number): { line: number; c
   }
   return { line: low + 1, column: offset - (starts[low] ?? 0) + 1 };
 }
+
+/** For one-off lookups; build a LineIndex once when there are many offsets in one text. */
+export function positionOf(text: string, offset: number): { line: number; column: number } {
+  return positionAt(lineIndex(text), offset);
+}

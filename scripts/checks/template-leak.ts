@@ -1,4 +1,5 @@
-/**
+
+import { lineIndex, positionAt } from './positions.ts';/**
  * The template-leak guard: a Nunjucks expression (`{{ … }}`), tag (`{% … %}`)
  * or comment (`{# … #}`) left in a built page means a template was not
  * rendered — in text, an attribute or an inline script, the visitor gets the
@@ -35,12 +36,12 @@ export function findTemplateLeaks(html: string): Problem[] {
   const skipped = [...html.matchAll(WIDGET_BLOCK)].map((match) => [match.index ?? 0, (match.index ?? 0) + match[0].length] as const);
   const inSkipped = (offset: number) => skipped.some(([start, end]) => offset >= start && offset < end);
   const places = placesOf(html);
-  const lines = lineStarts(html);
+  const lines = lineIndex(html);
   const problems: Problem[] = [];
   for (const match of html.matchAll(TEMPLATE_SYNTAX)) {
     const offset = match.index ?? 0;
     if (inSkipped(offset)) continue;
-    const { line, column } = position(lines, offset);
+    const { line, column } = positionAt(lines, offset);
     problems.push({
       rule: TEMPLATE_LEAK_RULE,
       line,
@@ -101,19 +102,3 @@ function placeOf(spans: readonly Span[], offset: number): Place {
   return spans.find((span) => offset >= span.start && offset < span.end)?.place ?? 'in the text';
 }
 
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) starts.push(index + 1);
-  return starts;
-}
-
-function position(starts: readonly number[], offset: number): { line: number; column: number } {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if ((starts[middle] ?? 0) <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return { line: low + 1, column: offset - (starts[low] ?? 0) + 1 };
-}

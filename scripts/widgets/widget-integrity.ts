@@ -7,6 +7,7 @@
  */
 import { endMarker, findWidgetBlocks, sha256, shortcodeName } from './widget-block.ts';
 import type { LocatedProblem } from '../checks/problem-report.ts';
+import { positionOf } from '../checks/positions.ts';
 
 export interface KnownWidget {
   name: string;
@@ -23,7 +24,7 @@ export interface IntegrityOptions {
 
 export function verifyWidgetBlocks(html: string, options: IntegrityOptions): LocatedProblem[] {
   const problems: LocatedProblem[] = [];
-  const at = (offset: number, rule: string, message: string) => problems.push({ rule, ...position(html, offset), message });
+  const at = (offset: number, rule: string, message: string) => problems.push({ rule, ...positionOf(html, offset), message });
   const blocks = findWidgetBlocks(html);
 
   for (const block of blocks) {
@@ -80,8 +81,3 @@ export function verifyWidgetBlocks(html: string, options: IntegrityOptions): Loc
   return problems;
 }
 
-function position(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
-}

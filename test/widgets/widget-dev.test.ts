@@ -1,6 +1,4 @@
 /** The dev server injects the widget too, and picks up an edit to the widget's files. */
-import http from 'node:http';
-import net from 'node:net';
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -8,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { startCli, stopCli } from '../helpers/cli.ts';
 import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
 import { fixtureSite, page } from '../helpers/sites.ts';
+import { fetchPage, freePort } from '../helpers/http.ts';
 
 interface Ctx { tmp: TempDir }
 const test = suite<Ctx>('widget in the dev server');
@@ -20,31 +19,12 @@ test.after.each(async (ctx) => {
   await ctx.tmp.cleanup();
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function fetchText(url: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const request = http.get(url, { headers: { 'sec-fetch-mode': 'navigate', accept: 'text/html' } }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve(response.statusCode === 200 ? body : undefined));
-    });
-    request.on('error', () => resolve(undefined));
-  });
-}
 
 /** Polls until the page satisfies `ready`; a wait, not a timed assertion. */
 async function waitForPage(url: string, ready: (html: string) => boolean, what: string): Promise<string> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const html = await fetchText(url);
+    const html = await fetchPage(url);
     if (html !== undefined && ready(html)) return html;
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
