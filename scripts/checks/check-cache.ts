@@ -3,17 +3,19 @@
  *
  * A result is used only when all of these match what would be computed now:
  * the page's key (its path in the output and its bytes), the check's declared
- * version, and the check's settings hash (the check settings, a digest of the
- * check code itself and the versions of the libraries it runs). The file is
- * sealed with a SHA-256 of its contents: a file that is damaged, truncated or
- * edited by hand is discarded whole. Either way the pages are checked again —
- * the cache can make a build slower, never greener.
+ * version, and the check's settings hash (the check settings and a digest of
+ * all the code the checks run, wherever it lives, with the libraries it uses).
+ * The file is sealed with a SHA-256 of its contents: a file that is damaged,
+ * truncated or half written is discarded whole, and the pages are checked
+ * again. The seal is not a signature — someone who edits the file and
+ * recomputes it is believed; the cache guards against accidents, not against
+ * people with write access to the workspace.
  *
  * Pages carry their own id (a hash of their bytes, see build/page-id.ts), not
  * the site's, so an edit to one page changes one page's key.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -35,27 +37,80 @@ export function pageKey(file: string, html: string): string {
   return createHash('sha256').update(file).update('\0').update(html).digest('hex');
 }
 
-/** Libraries whose version changes what a check reports. */
-const CHECK_LIBRARIES = ['html-validate', 'htmlparser2', 'acorn'];
+/**
+ * Where the code behind cached page results starts: the registry (every
+ * check), the runner on both threads, and this cache's own rules. The digest
+ * follows their imports into any folder (widgets/, build/, …), so an edit to
+ * code a check runs anywhere invalidates its results.
+ */
+export const CHECK_CODE_ENTRIES: readonly string[] = ['registry.ts', 'page-jobs.ts', 'page-worker.ts', 'check-cache.ts'].map((file) =>
+  fileURLToPath(new URL(`./${file}`, import.meta.url)),
+);
 
-let codeDigestMemo: string | undefined;
+/** The lockfile pins the libraries the checks' libraries use in turn. */
+const LOCKFILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
 
-/** One hash over the checks' own source files and their libraries' versions: editing a check invalidates its cached results even if nobody bumps its version. */
-export function checkCodeDigest(): string {
-  if (codeDigestMemo) return codeDigestMemo;
-  const hash = createHash('sha256');
-  const dir = path.dirname(fileURLToPath(import.meta.url));
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts')).sort()) {
-    hash.update(`${file}\0`).update(readFileSync(path.join(dir, file))).update('\0');
-  }
-  for (const library of CHECK_LIBRARIES) hash.update(`${library}@${installedVersion(library)}\n`);
-  codeDigestMemo = hash.digest('hex');
-  return codeDigestMemo;
+export interface CodeDigestOptions {
+  /** Source files to start from (tests point these at a copy of the code). */
+  entries?: readonly string[];
+  lockfile?: string;
 }
 
-/** The version of an installed package, found from its entry point (not every package exports its package.json). */
-function installedVersion(name: string): string {
-  let dir = path.dirname(createRequire(import.meta.url).resolve(name));
+/**
+ * Module specifiers of a TypeScript source: static and dynamic imports,
+ * re-exports, and calls of a `createRequire` result. A match inside a comment
+ * only adds a name to the hash, which can make the cache colder, never wrong.
+ */
+const SPECIFIER = /\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\bimport\s+['"]([^'"]+)['"]|\)\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** Every source file reachable from `entries` by relative imports, sorted, and the packages they import. */
+export function checkCodeGraph(entries: readonly string[]): { files: string[]; packages: string[] } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const pending = [...entries];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (files.has(file) || !existsSync(file)) continue;
+    files.add(file);
+    for (const match of readFileSync(file, 'utf8').matchAll(SPECIFIER)) {
+      const specifier = match[1] ?? match[2] ?? match[3] ?? match[4] ?? '';
+      if (specifier.startsWith('.')) pending.push(path.resolve(path.dirname(file), specifier));
+      else if (specifier && !specifier.startsWith('node:')) packages.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+    }
+  }
+  return { files: [...files].sort(), packages: [...packages].sort() };
+}
+
+let ownCodeDigest: string | undefined;
+
+/**
+ * One hash over the code that computes page results — every file the checks'
+ * imports reach, the versions of the packages they import and the lockfile —
+ * so editing that code invalidates cached results even if nobody bumps a
+ * check's version. The running code's digest is taken once per process (about
+ * 4 ms); with options (a copy of the code, in tests) it is taken every call.
+ */
+export function checkCodeDigest(options?: CodeDigestOptions): string {
+  if (!options && ownCodeDigest) return ownCodeDigest;
+  const lockfile = options?.lockfile ?? LOCKFILE;
+  const hash = createHash('sha256');
+  const { files, packages } = checkCodeGraph(options?.entries ?? CHECK_CODE_ENTRIES);
+  const root = path.dirname(lockfile);
+  for (const file of files) hash.update(`${path.relative(root, file)}\0`).update(readFileSync(file)).update('\0');
+  for (const name of packages) hash.update(`${name}@${installedVersion(name) ?? 'not installed'}\n`);
+  hash.update(existsSync(lockfile) ? readFileSync(lockfile) : 'no lockfile');
+  const digest = hash.digest('hex');
+  if (!options) ownCodeDigest = digest;
+  return digest;
+}
+
+/** The version of an installed package, found from its entry point (not every package exports its package.json); undefined when it does not resolve. */
+function installedVersion(name: string): string | undefined {
+  let dir: string;
+  try {
+    dir = path.dirname(createRequire(import.meta.url).resolve(name));
+  } catch {
+    return undefined;
+  }
   for (;;) {
     const manifest = path.join(dir, 'package.json');
     if (existsSync(manifest)) {
@@ -63,7 +118,7 @@ function installedVersion(name: string): string {
       if (data.name === name && data.version) return data.version;
     }
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the installed version of ${name}`);
+    if (parent === dir) return undefined;
     dir = parent;
   }
 }
