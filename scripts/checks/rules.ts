@@ -39,6 +39,11 @@ export const IMAGE_RULES = {
 /** html-validate's own rules are reported as `html-validate/<rule>`. */
 export const HTML_VALIDATE_PREFIX = 'html-validate/';
 
+export const HTML_VALIDATE_RULES = {
+  /** A directive comment in the page that would switch rules off: never waivable, or a waiver could permit a way around waivers. */
+  inlineDirective: 'html-validate/inline-directive',
+} as const;
+
 const WAIVABLE = new Set<string>([
   SEO_RULES.title,
   SEO_RULES.titleLength,
@@ -53,7 +58,7 @@ const WAIVABLE = new Set<string>([
 ]);
 
 export function isWaivable(rule: string): boolean {
-  return WAIVABLE.has(rule) || (rule.startsWith(HTML_VALIDATE_PREFIX) && rule.length > HTML_VALIDATE_PREFIX.length);
+  return WAIVABLE.has(rule) || (rule.startsWith(HTML_VALIDATE_PREFIX) && rule.length > HTML_VALIDATE_PREFIX.length && rule !== HTML_VALIDATE_RULES.inlineDirective);
 }
 
 export function waivableRules(): string[] {

@@ -77,6 +77,18 @@ test('only page-level rules can be waived: waiving a broken link is a front matt
   assert.match(notWaivable.message, '"links/broken" is not a rule a page can waive');
 });
 
+test('regression: an html-validate directive comment in a page fails the build naming file, line, column and source page, and cannot be waived', async (ctx) => {
+  const body = '<!-- [html-validate-disable-block no-dup-id] -->\n<div><p id="twice">One</p><p id="twice">Two</p></div>';
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/about.md': about(body) } }));
+  const error = await rejects(() => build(ctx), CheckError);
+  assert.match(error.message, /about\/index\.html:\d+:\d+ html-validate\/inline-directive: the comment <!-- \[html-validate-disable-block no-dup-id …--> would switch html-validate rules off/);
+  assert.match(error.message, /html-validate\/no-dup-id: Duplicate ID "twice"/);
+  assert.match(error.message, '(from sites/fixture.test/content/about.md)');
+  await ctx.tmp.write({ 'sites/fixture.test/content/about.md': about(body, 'waive:\n  html-validate/inline-directive: "The editor wants the rule off here"\n') });
+  const waived = await rejects(() => build(ctx), BuildError);
+  assert.match(waived.message, '"html-validate/inline-directive" is not a rule a page can waive');
+});
+
 test('the report counts pages and images and lists external links without fetching them', async (ctx) => {
   await ctx.tmp.write(fixtureSite({ pages: { 'content/about.md': about('Read [the Eleventy docs](https://www.11ty.dev/docs/).') } }));
   const [result] = await build(ctx);

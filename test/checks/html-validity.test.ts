@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pageInput } from '../../scripts/checks/check.ts';
 import { htmlValidityPage } from '../../scripts/checks/html-validity.ts';
+import { isWaivable } from '../../scripts/checks/rules.ts';
 import { builtPage } from './pages.ts';
 
 const test = suite('html-validate');
@@ -33,5 +34,36 @@ for (const { rule, failing, passing } of cases) {
     assert.equal(problemsOf(builtPage({ body: passing })), []);
   });
 }
+
+const directives = [
+  '<!-- [html-validate-disable-block no-dup-id: the editor knows best] -->',
+  '<!-- [html-validate-disable-next no-dup-id] -->',
+  '<!-- html-validate-disable-next no-dup-id -->',
+  '<!-- [html-validate-disable no-dup-id] -->',
+  '<!-- [html-validate-disable] -->',
+];
+
+for (const directive of directives) {
+  test(`regression: ${directive} in page content fails as html-validate/inline-directive and switches nothing off`, () => {
+    const problems = problemsOf(builtPage({ body: `<div>
+${directive}
+<p id="twice">One</p>\n<p id="twice">Two</p>
+</div>` }));
+    assert.equal(
+      problems.map((problem) => `${problem.rule} ${problem.line}:${problem.column}`),
+      ['html-validate/inline-directive 21:1', 'html-validate/no-dup-id 23:8'],
+    );
+    assert.match(problems[0]!.message, "waive it in the page's front matter with the reason");
+  });
+}
+
+test('html-validate/inline-directive cannot be waived; real html-validate rules can', () => {
+  assert.not.ok(isWaivable('html-validate/inline-directive'));
+  assert.ok(isWaivable('html-validate/no-dup-id'));
+});
+
+test('an ordinary comment that mentions html-validate is not a directive', () => {
+  assert.equal(problemsOf(builtPage({ body: '<!-- checked by html-validate on every build -->\n<p>Fine.</p>' })), []);
+});
 
 test.run();
