@@ -15,6 +15,13 @@ import sharp from 'sharp';
 
 export type ImageFormat = 'avif' | 'webp' | 'jpeg' | 'png';
 
+/**
+ * Part of every cached variant's key (images/image-cache.ts): bump it when
+ * rasterise() or encodeRaster() change what they produce (resizing,
+ * flattening, density), so no build ships variants made by the old code.
+ */
+export const ENCODING_VERSION = 2;
+
 export const ENCODER_SETTINGS = {
   avif: { quality: 50, effort: 2, chromaSubsampling: '4:2:0' },
   webp: { quality: 75, effort: 4 },

@@ -94,7 +94,9 @@ function writeVariant(build: ImageBuild, outputDir: string, stem: string, source
   if (!writing) {
     writing = (async () => {
       const key = variantKey(source.hash, width, format);
-      const variant = await cachedVariant(build.cacheDir, key, format, async () => encodeRaster(await rasterAt(source, width), format));
+      const variant = await cachedVariant(build.cacheDir, key, format, async () => encodeRaster(await rasterAt(source, width), format), (file) =>
+        build.context.logger.warn(`${displayPath(build.context, file)} does not hash to the SHA-256 in its name (damaged or edited); encoded it again`),
+      );
       if (variant.fromCache) build.stats.fromCache += 1;
       else build.stats.encoded += 1;
       const name = `${stem}-${width}.${key.slice(0, 8)}.${EXTENSIONS[format]}`;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { suite } from 'uvu';
@@ -89,6 +89,28 @@ test('encoded variants are cached by source and options: a rebuild copies them i
   assert.is(first.length, 7); // AVIF and WebP at three widths, one JPEG
   await build(ctx);
   assert.equal(await list(), first);
+});
+
+test('regression: a cached variant cut short is not shipped; the rebuild encodes it again, warns, and the output is a whole image', async (ctx) => {
+  await ctx.tmp.write(withImage('{% image "harbour.svg", "The harbour at dusk" %}'));
+  await build(ctx);
+  const cacheDir = path.join(ctx.tmp.dir, '.cache/images');
+  const cached: string[] = [];
+  for (const dir of await readdir(cacheDir)) for (const file of await readdir(path.join(cacheDir, dir))) cached.push(path.join(dir, file));
+  const avif = cached.find((file) => file.endsWith('.avif'))!;
+  assert.match(avif, /^[0-9a-f]{2}\/[0-9a-f]{64}\.[0-9a-f]{64}\.avif$/);
+  await writeFile(path.join(cacheDir, avif), (await readFile(path.join(cacheDir, avif))).subarray(0, 10));
+
+  const warnings: string[] = [];
+  await buildSites({ workspace: workspaceAt(ctx.tmp.dir), envName: 'production', sites: [], logger: { info() {}, warn: (message) => warnings.push(message) } });
+  assert.equal(warnings, [`.cache/images/${avif} does not hash to the SHA-256 in its name (damaged or edited); encoded it again`]);
+  const html = await read(ctx, 'about/index.html');
+  for (const url of html.match(/\.\.\/assets\/images\/[^" ]+\.avif/g) ?? []) {
+    const metadata = await sharp(path.join(ctx.tmp.dir, 'dist/production/fixture.test/about', url)).metadata();
+    assert.is(metadata.width, Number(/-(\d+)\./.exec(url)![1]), url);
+  }
+  const bytes = await readFile(path.join(cacheDir, avif));
+  assert.ok(bytes.length > 10, 'the cache holds the re-encoded bytes again');
 });
 
 test('raster sources are never enlarged; SVG artwork is drawn at every width asked for', () => {
