@@ -9,6 +9,7 @@ import type { Check, CheckSettings, PageInput, PageResult, SiteInput } from './c
 import { classify } from './links.ts';
 import type { PageProblem } from './problem.ts';
 import { IMAGE_RULES as RULES } from './rules.ts';
+import { srcsetUrls } from './srcset.ts';
 
 export const IMAGE_FILE = /\.(?:avif|webp|png|jpe?g|gif|svg|ico)$/i;
 
@@ -29,7 +30,7 @@ export function imagesPage(page: PageInput, settings: CheckSettings): PageResult
     if (element.tag === 'img' && !(positiveInteger(element.attributes['width']) && positiveInteger(element.attributes['height']))) {
       problems.push({ rule: RULES.dimensions, ...where, message: `<img src="${element.attributes['src'] ?? ''}"> needs width and height attributes so the layout does not shift while it loads (the {% image %} shortcode adds them)` });
     }
-    const urls = [element.attributes['src'], ...(element.attributes['srcset'] ?? '').split(',').map((candidate) => candidate.trim().split(/\s+/)[0])];
+    const urls = [element.attributes['src'], ...srcsetUrls(element.attributes['srcset'] ?? '')];
     for (const url of urls) {
       if (!url) continue;
       const classified = classify(url, page.file, settings);
@@ -47,4 +48,4 @@ export function imagesSite(site: SiteInput): { problems: []; data: ImagesSiteDat
   return { problems: [], data: { files } };
 }
 
-export const imagesCheck: Check = { name: 'images', version: 1, page: imagesPage, site: imagesSite };
+export const imagesCheck: Check = { name: 'images', version: 2, page: imagesPage, site: imagesSite };

@@ -12,6 +12,7 @@ import { metaNamed, type ParsedElement } from './parsed-page.ts';
 import type { PageProblem, Problem } from './problem.ts';
 import { LINK_RULES as RULES } from './rules.ts';
 import { fileOfPath, pathOfFile } from './site-paths.ts';
+import { srcsetUrls } from './srcset.ts';
 
 /**
  * One internal reference, kept compact because every page has dozens and the
@@ -63,13 +64,6 @@ const URL_METAS = ['og:url', 'og:image', 'twitter:image'];
 
 /** Schemes that are not documents to resolve (and are not fetched either). */
 const IGNORED_SCHEME = /^(?:mailto|tel|sms|data|javascript|blob):/i;
-
-function srcsetUrls(value: string): string[] {
-  return value
-    .split(/,(?=\s|$)/)
-    .map((candidate) => candidate.trim().split(/\s+/)[0] ?? '')
-    .filter(Boolean);
-}
 
 type Classified =
   | { kind: 'internal'; path: string }
@@ -194,4 +188,4 @@ export function linksSite(site: SiteInput): { problems: Problem[]; data: LinksSi
   };
 }
 
-export const linksCheck: Check = { name: 'links', version: 2, page: linksPage, site: linksSite };
+export const linksCheck: Check = { name: 'links', version: 3, page: linksPage, site: linksSite };

@@ -36,6 +36,12 @@ const cases: LinkCase[] = [
     failing: '<picture><source type="image/avif" srcset="/assets/images/a-480.11111111.avif 480w, /assets/images/a-1440.33333333.avif 1440w"></picture>',
     passing: '<picture><source type="image/avif" srcset="/assets/images/a-480.11111111.avif 480w, /assets/images/a-960.22222222.avif 960w"></picture>',
   },
+  {
+    // Regression: a comma without a space after it separates candidates too; only the first URL was checked.
+    rule: 'links/broken',
+    failing: '<img srcset="/assets/images/a-480.11111111.avif 480w,/assets/images/missing.avif 960w" src="/assets/og.png" alt="" width="1" height="1">',
+    passing: '<img srcset="/assets/images/a-480.11111111.avif 480w,/assets/images/a-960.22222222.avif 960w" src="/assets/og.png" alt="" width="1" height="1">',
+  },
   { rule: 'links/broken', failing: '<a href="https://fixture.test/gone/">Absolute, on our domain</a>', passing: '<a href="https://fixture.test/about/#main">Absolute, on our domain</a>' },
   { rule: 'links/fragment', failing: '<a href="#nowhere">Jump</a>', passing: '<a href="#main">Jump</a>' },
   { rule: 'links/empty', failing: '<a href="">Nothing</a>', passing: '<a href="/">Home</a>' },
