@@ -32,6 +32,7 @@ export function parsePage(html: string): ParsedPage {
   const ids = new Set<string>();
   const open: Array<ParsedElement | null> = [];
   let pictures = 0;
+  let svgs = 0;
   let textTarget: ParsedElement | null = null;
   const parser = new Parser(
     {
@@ -39,7 +40,9 @@ export function parsePage(html: string): ParsedPage {
         const id = attributes['id'];
         if (id !== undefined) ids.add(id);
         if (name === 'picture') pictures += 1;
-        if (!KEPT.has(name)) {
+        if (name === 'svg') svgs += 1;
+        // An inline SVG's <title> is the drawing's accessible name, not the page's title.
+        if (!KEPT.has(name) || (name === 'title' && svgs > 0)) {
           open.push(null);
           return;
         }
@@ -53,6 +56,7 @@ export function parsePage(html: string): ParsedPage {
       },
       onclosetag(name) {
         if (name === 'picture') pictures = Math.max(0, pictures - 1);
+        if (name === 'svg') svgs = Math.max(0, svgs - 1);
         const element = open.pop();
         if (element && element === textTarget) textTarget = null;
       },

@@ -204,7 +204,7 @@ export function seoPage(page: PageInput, settings: CheckSettings): PageResult {
 
 export const seoCheck: Check = {
   name: 'seo',
-  version: 1,
+  version: 2,
   page: seoPage,
   async site(site) {
     return {

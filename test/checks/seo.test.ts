@@ -20,6 +20,8 @@ interface RuleCase {
 const cases: RuleCase[] = [
   { rule: 'seo/title', failing: { titles: 2 }, passing: { titles: 1 } },
   { rule: 'seo/title', failing: { titles: 0 }, passing: {} },
+  // Regression: an inline SVG's <title> names the drawing and is not a second page title.
+  { rule: 'seo/title', failing: { body: '<title>Second</title>' }, passing: { body: '<svg viewBox="0 0 1 1" role="img"><title>A boat</title><rect width="1" height="1"/></svg>' } },
   { rule: 'seo/title-length', failing: { title: 'A'.repeat(61) }, passing: { title: 'A'.repeat(60) } },
   { rule: 'seo/description', failing: { description: null }, passing: {} },
   { rule: 'seo/description', failing: { descriptions: 2 }, passing: {} },
