@@ -6,6 +6,7 @@
 import type { BuildContext } from './context.ts';
 import { widgetOutputSteps } from '../widgets/output-checks.ts';
 import { checkStep } from '../checks/check-step.ts';
+import { redirectStep } from './redirects.ts';
 
 export interface BuiltPage {
   /** Path inside the output tree, e.g. `what-does-86d-mean/index.html`. */
@@ -21,4 +22,4 @@ export interface OutputStep {
 }
 
 /** In order. */
-export const outputSteps: OutputStep[] = [...widgetOutputSteps, checkStep];
+export const outputSteps: OutputStep[] = [...widgetOutputSteps, redirectStep, checkStep];

@@ -82,6 +82,7 @@ export function checkSettingsFor(context: BuildContext): CheckSettings {
     environmentOrigin: new URL(context.env.url).origin,
     analyticsId: context.site.analytics.measurementId,
     widgets: [...widgetsFor(context).values()].map(({ name, version, sha256, folder }) => ({ name, version, sha256, folder })),
+    redirects: context.site.redirects.map(({ from, to }) => ({ from, to })),
   };
 }
 

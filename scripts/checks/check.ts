@@ -23,6 +23,8 @@ export interface CheckSettings {
   analyticsId: string;
   /** The widgets in widgets/, which injected blocks must match byte for byte. */
   widgets: ReadonlyArray<{ name: string; version: string; sha256: string; folder: string }>;
+  /** Declared redirects (site.yaml): the build writes a redirect page at each `from`. */
+  redirects: ReadonlyArray<{ from: string; to: string }>;
 }
 
 export interface PageInput {
@@ -53,8 +55,8 @@ export interface SiteInput {
   /** Every file of the build, paths inside the output tree. */
   files: ReadonlySet<string>;
   pages: readonly SitePage[];
-  /** Site paths (`/old/`) that are declared redirects rather than files. */
-  redirects: ReadonlySet<string>;
+  /** Declared redirects, `from` site path (`/old/`) → `to` as written. */
+  redirects: ReadonlyMap<string, string>;
 }
 
 export interface SiteResult {

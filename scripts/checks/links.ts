@@ -160,13 +160,33 @@ function hint(site: SiteInput, sitePath: string): string {
   return '';
 }
 
-export function linksSite(site: SiteInput): { problems: Problem[]; data: LinksSiteData } {
+/** Each declared redirect whose target is on this site must land on a file of the build. */
+function checkRedirectTargets(site: SiteInput): Problem[] {
   const problems: Problem[] = [];
+  for (const [from, to] of site.redirects) {
+    const file = fileOfPath(from);
+    const target = classify(to, file, site.settings);
+    if (target.kind !== 'internal' || site.files.has(fileOfPath(target.path))) continue;
+    problems.push({
+      rule: RULES.broken,
+      file,
+      line: 1,
+      column: 1,
+      message: `the declared redirect ${from} → ${to} (redirects: in site.yaml) points to ${target.path}, which is not a file of this build (looked for ${fileOfPath(target.path)}).${hint(site, target.path)}`,
+    });
+  }
+  return problems;
+}
+
+export function linksSite(site: SiteInput): { problems: Problem[]; data: LinksSiteData } {
+  const problems: Problem[] = checkRedirectTargets(site);
   const external = new Map<string, Set<string>>();
   let internalReferences = 0;
   for (const page of site.pages) {
     const data = page.data as LinksPageData;
-    for (const [target, line, column, element, written = target] of data.internal) {
+    // A redirect page's links all name its target, which checkRedirectTargets reports once, in terms of the config.
+    const redirectPage = site.redirects.has(pathOfFile(page.file));
+    for (const [target, line, column, element, written = target] of redirectPage ? [] : data.internal) {
       internalReferences += 1;
       if (resolves(site, target)) continue;
       problems.push({

@@ -23,6 +23,7 @@ export const SEO_RULES = {
   analytics: 'seo/analytics',
   sitemap: 'seo/sitemap',
   robotsTxt: 'seo/robots-txt',
+  redirect: 'seo/redirect',
 } as const;
 
 export const LINK_RULES = {

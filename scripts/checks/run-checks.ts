@@ -33,8 +33,6 @@ export interface RunChecksOptions {
   cacheFile: string;
   /** Source file → its front matter waivers. */
   waivers?: ReadonlyMap<string, Waivers>;
-  /** Site paths that are declared redirects. */
-  redirects?: ReadonlySet<string>;
   checks?: readonly Check[];
   /** `auto` picks by page count; tests force one or the other. */
   parallel?: 'auto' | 'inline' | 'workers';
@@ -166,7 +164,7 @@ async function outcomeOf(check: Check, pages: readonly PageFile[], sorted: Sorte
   if (check.site) {
     const siteStart = performance.now();
     const sitePages: SitePage[] = pages.map((page) => ({ file: page.file, source: sourceOf(page.file), data: byPage?.get(page.file)?.data }));
-    const site = await check.site({ outputDir: options.outputDir, settings: options.settings, files, pages: sitePages, redirects: options.redirects ?? new Set() });
+    const site = await check.site({ outputDir: options.outputDir, settings: options.settings, files, pages: sitePages, redirects: new Map(options.settings.redirects.map((redirect) => [redirect.from, redirect.to])) });
     siteMs = performance.now() - siteStart;
     siteData = site.data;
     for (const problem of site.problems) problems.push({ ...problem, source: problem.source ?? sourceOf(problem.file) });

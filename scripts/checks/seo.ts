@@ -11,6 +11,7 @@ import { elementsNamed, linksWithRel, metaNamed, type ParsedPage } from './parse
 import type { PageProblem } from './problem.ts';
 import { SEO_RULES as RULES } from './rules.ts';
 import { checkRobotsTxt, checkSitemap, duplicates } from './seo-site.ts';
+import { fileOfPath } from './site-paths.ts';
 
 export const TITLE_MAX = 60;
 export const DESCRIPTION_MIN = 50;
@@ -185,9 +186,37 @@ function checkAnalytics(page: ParsedPage, settings: CheckSettings, problems: Pag
   }
 }
 
+/**
+ * A redirect page the build wrote for `redirects:` in site.yaml. Only what
+ * makes it a good redirect applies: lang, noindex, one canonical naming the
+ * target, one immediate refresh to it, and no analytics outside production.
+ * The page rules (title, description, h1, Open Graph, JSON-LD, production
+ * analytics) are about content a visitor reads, and a redirect page has none.
+ */
+function checkRedirectPage(page: ParsedPage, redirect: { from: string; to: string }, settings: CheckSettings, problems: PageProblem[]): void {
+  checkLang(page, problems);
+  const target = new URL(redirect.to, `${settings.productionOrigin}/`).href;
+  const canonicals = linksWithRel(page, 'canonical');
+  if (canonicals.length !== 1 || canonicals[0]!.attributes['href'] !== target) {
+    problems.push(problem(RULES.redirect, canonicals[0] ?? headElement(page), `the redirect page for ${redirect.from} needs exactly one canonical link, to ${target}`));
+  }
+  const refreshes = page.elements.filter((element) => element.tag === 'meta' && element.attributes['http-equiv']?.toLowerCase() === 'refresh');
+  const refreshTo = /^\s*0\s*;\s*url=(.*)$/i.exec(refreshes[0]?.attributes['content'] ?? '')?.[1]?.trim();
+  if (refreshes.length !== 1 || refreshTo !== redirect.to) {
+    problems.push(problem(RULES.redirect, refreshes[0] ?? headElement(page), `the redirect page for ${redirect.from} needs exactly one <meta http-equiv="refresh" content="0;url=${redirect.to}">`));
+  }
+  if (!isNoindex(page)) problems.push(problem(RULES.redirect, headElement(page), `the redirect page for ${redirect.from} must be noindex: search engines should index ${target} instead`));
+  if (!settings.production) checkAnalytics(page, settings, problems);
+}
+
 export function seoPage(page: PageInput, settings: CheckSettings): PageResult {
   const parsed = page.parsed();
   const problems: PageProblem[] = [];
+  const redirect = settings.redirects.find((candidate) => fileOfPath(candidate.from) === page.file);
+  if (redirect) {
+    checkRedirectPage(parsed, redirect, settings, problems);
+    return { problems, data: { noindex: true } satisfies SeoPageData };
+  }
   const title = checkTitle(parsed, problems);
   const description = checkDescription(parsed, problems);
   checkHeadings(parsed, problems);

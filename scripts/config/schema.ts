@@ -138,6 +138,39 @@ const navItem = z.strictObject({
   url: z.string().regex(/^\/(?:[a-z0-9-]+\/)*$/, 'must be a site path such as /about/'),
 });
 
+/** A site path a redirect starts from: a folder (`/old-page/`) or an HTML file (`/old.html`), where its stub page is written. */
+const redirectFrom = z
+  .string()
+  .regex(/^\/(?:[A-Za-z0-9._~!$&'()*+,;=:@%-]+\/)*(?:[A-Za-z0-9._~!$&'()*+,;=:@%-]+\.html)?$/, 'must be a site path ending in "/" or ".html", such as /old-page/')
+  .refine((from) => !from.split('/').some((segment) => segment === '.' || segment === '..'), 'must not contain "." or ".." segments');
+
+/** Not httpUrl, which drops trailing slashes: a redirect's target is kept as written. */
+const redirectTo = z
+  .string()
+  .regex(/^(?:\/(?!\/)|https?:\/\/[^\s/"'<>\\{}]+(?:\/|$))[^\s"'<>\\{}]*$/, 'must be a site path such as /new-page/ or an absolute https:// URL');
+
+/**
+ * Pages that moved: the build writes a small redirect page at each `from`
+ * (scripts/build/redirects.ts), and the links check treats `from` as
+ * resolving. Chains are refused (point every old path at the final page), as
+ * are duplicates and loops.
+ */
+const redirectsSchema = z
+  .array(z.strictObject({ from: redirectFrom, to: redirectTo }))
+  .superRefine((redirects, ctx) => {
+    const froms = new Map<string, number>();
+    redirects.forEach((redirect, index) => {
+      const earlier = froms.get(redirect.from);
+      if (earlier !== undefined) ctx.addIssue({ code: 'custom', path: [index, 'from'], message: `"${redirect.from}" is already redirected by redirects.${earlier}; each path redirects once` });
+      else froms.set(redirect.from, index);
+    });
+    redirects.forEach((redirect, index) => {
+      if (redirect.to === redirect.from) ctx.addIssue({ code: 'custom', path: [index, 'to'], message: `"${redirect.to}" redirects to itself` });
+      else if (froms.has(redirect.to)) ctx.addIssue({ code: 'custom', path: [index, 'to'], message: `"${redirect.to}" is itself redirected (redirects.${froms.get(redirect.to)}); point this one at the final page instead of chaining` });
+    });
+  })
+  .default([]);
+
 export const siteConfigSchema = z.strictObject({
   domain: hostname,
   shortName: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and hyphens, such as 86from'),
@@ -153,6 +186,7 @@ export const siteConfigSchema = z.strictObject({
     timezone,
   }),
   nav: z.array(navItem).min(1),
+  redirects: redirectsSchema,
   publish: publishSchema,
   environments: z
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'environment names are lowercase letters, digits and hyphens'), environmentSchema)
@@ -170,3 +204,4 @@ export type SiteConfigData = z.output<typeof siteConfigSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type Distribution = z.output<typeof distributionSchema>;
 export type PublishConfig = z.output<typeof publishSchema>;
+export type Redirect = z.output<typeof redirectsSchema>[number];

@@ -16,7 +16,7 @@ function check(body: string, options: { files?: string[]; redirects?: string[]; 
     settings,
     files: new Set(options.files ?? FILES),
     pages: [{ file, data: page.data } satisfies SitePage],
-    redirects: new Set(options.redirects ?? []),
+    redirects: new Map((options.redirects ?? []).map((from) => [from, '/'])),
   });
   return { pageProblems: page.problems, siteProblems: site.problems, data: page.data as LinksPageData, external: site.data.external };
 }

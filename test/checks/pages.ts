@@ -11,6 +11,7 @@ export const settings: CheckSettings = {
   environmentOrigin: 'https://fixture.test',
   analyticsId: 'G-TEST123456',
   widgets: [],
+  redirects: [],
 };
 
 export const stagingSettings: CheckSettings = { ...settings, environment: 'staging', production: false, environmentOrigin: 'https://staging.fixture.test' };

@@ -78,7 +78,7 @@ async function siteRules(pages: Array<{ file: string; html: string }>, files: Re
   try {
     for (const [file, contents] of Object.entries(files)) await writeFile(path.join(dir, file), contents);
     const sitePages: SitePage[] = pages.map((page) => ({ file: page.file, data: seoPage(pageInput(page.file, page.html), checkSettings).data }));
-    const result = await seoCheck.site!({ outputDir: dir, settings: checkSettings, files: new Set(pages.map((page) => page.file)), pages: sitePages, redirects: new Set() });
+    const result = await seoCheck.site!({ outputDir: dir, settings: checkSettings, files: new Set(pages.map((page) => page.file)), pages: sitePages, redirects: new Map() });
     return result.problems;
   } finally {
     await rm(dir, { recursive: true, force: true });
