@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { BuildError } from '../errors.ts';
 import { resolveLayout, type LayoutLookup } from './layout-lookup.ts';
-import { isWaivable, waivableRules } from '../checks/rules.ts';
+import { isWaivable, waiverRefusal } from '../checks/rules.ts';
 
 const faqEntry = z.strictObject({ question: z.string().min(1), answer: z.string().min(1) });
 
@@ -21,7 +21,7 @@ export const frontMatterSchema = z.object({
     .record(z.string(), z.string({ error: 'needs the reason, in words' }).trim().min(10, 'needs the reason, in words (at least 10 characters)'))
     .superRefine((waive, ctx) => {
       for (const rule of Object.keys(waive)) {
-        if (!isWaivable(rule)) ctx.addIssue({ code: 'custom', path: [rule], message: `"${rule}" is not a rule a page can waive; page rules are ${waivableRules().join(', ')}` });
+        if (!isWaivable(rule)) ctx.addIssue({ code: 'custom', path: [rule], message: waiverRefusal(rule) });
       }
     })
     .optional(),

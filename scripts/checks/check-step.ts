@@ -19,7 +19,7 @@ import { formatProblem } from './problem.ts';
 import { excerpt } from './problem-report.ts';
 import { widgetsFor } from '../widgets/add-widgets.ts';
 import { runChecks, type CheckReport } from './run-checks.ts';
-import type { Waivers } from './waivers.ts';
+import { unusedWaivers, type Waivers } from './waivers.ts';
 import { sharedWorkerPool } from './worker-pool.ts';
 
 /** How many problems the error message lists before pointing at the report file. */
@@ -138,6 +138,9 @@ export const checkStep: OutputStep = {
     const reportFile = checkReportFile(context);
     await mkdir(path.dirname(reportFile), { recursive: true });
     await writeFile(reportFile, JSON.stringify({ site: context.site.domain, environment: context.envName, ...report }, null, 2) + '\n');
+    for (const { source, rule } of unusedWaivers(waiversByBuild.get(context) ?? new Map(), report.waived)) {
+      context.logger.warn(`${source}: waive: ${rule} did not apply (the page has no ${rule} problem); remove it from the front matter so it cannot excuse a later one`);
+    }
     if (report.cache.discarded) context.logger.warn(`${context.site.domain}: check cache ${report.cache.discarded}; every page was checked again`);
     if (!report.passed) throw new CheckError(await describeFailure(context, report, reportFile));
   },

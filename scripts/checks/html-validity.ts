@@ -35,6 +35,7 @@ export const HTML_VALIDATE_CONFIG: ConfigData = {
 };
 
 let validator: HtmlValidate | undefined;
+let library: typeof import('html-validate') | undefined;
 
 /**
  * Loaded on first use (a quarter of a second): the main thread of a build
@@ -42,9 +43,9 @@ let validator: HtmlValidate | undefined;
  */
 function htmlValidate(): HtmlValidate {
   if (validator) return validator;
-  const library = createRequire(import.meta.url)('html-validate') as typeof import('html-validate');
+  const loaded = (library = createRequire(import.meta.url)('html-validate') as typeof import('html-validate'));
   /** Resolves the configuration on first use and reuses it for every page. */
-  class ResolvedOnceLoader extends library.StaticConfigLoader {
+  class ResolvedOnceLoader extends loaded.StaticConfigLoader {
     private resolved: ResolvedConfig | Promise<ResolvedConfig> | undefined;
 
     override getConfigFor(handle: string, override?: ConfigData): ResolvedConfig | Promise<ResolvedConfig> {
@@ -53,8 +54,19 @@ function htmlValidate(): HtmlValidate {
       return this.resolved;
     }
   }
-  validator = new library.HtmlValidate(new ResolvedOnceLoader(HTML_VALIDATE_CONFIG));
+  validator = new loaded.HtmlValidate(new ResolvedOnceLoader(HTML_VALIDATE_CONFIG));
   return validator;
+}
+
+/** Whether html-validate (the installed version) has a rule of this name. */
+export function htmlValidateRuleExists(name: string): boolean {
+  htmlValidate();
+  return library!.ruleExists(name);
+}
+
+/** The rules html-validate knows with this configuration (on or off), for suggesting a name. */
+export function htmlValidateRuleNames(): string[] {
+  return [...htmlValidate().getConfigForSync('page.html').getRules().keys()].sort();
 }
 
 /** Resolves the configuration and compiles the rules now (about a quarter of a second), so the first real page does not wait for it. */

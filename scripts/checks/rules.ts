@@ -3,8 +3,11 @@
  * waive a rule (`waive: { seo/title-length: "reason" }`). Only rules about one
  * page's own content can be waived; rules that protect the build as a whole
  * (broken links, analytics, noindex outside production, the sitemap, template
- * leaks, script syntax) cannot.
+ * leaks, script syntax) cannot. An `html-validate/<rule>` waiver must name
+ * one of html-validate's real rules, so a typo cannot pass as a waiver that
+ * never applies.
  */
+import { htmlValidateRuleExists, htmlValidateRuleNames } from './html-validity.ts';
 
 export const SEO_RULES = {
   title: 'seo/title',
@@ -58,10 +61,41 @@ const WAIVABLE = new Set<string>([
   IMAGE_RULES.dimensions,
 ]);
 
+/** Loads html-validate (a quarter of a second) only for a page that waives one of its rules. */
 export function isWaivable(rule: string): boolean {
-  return WAIVABLE.has(rule) || (rule.startsWith(HTML_VALIDATE_PREFIX) && rule.length > HTML_VALIDATE_PREFIX.length && rule !== HTML_VALIDATE_RULES.inlineDirective);
+  if (WAIVABLE.has(rule)) return true;
+  if (!rule.startsWith(HTML_VALIDATE_PREFIX) || rule === HTML_VALIDATE_RULES.inlineDirective) return false;
+  return htmlValidateRuleExists(rule.slice(HTML_VALIDATE_PREFIX.length));
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The waivable rule nearest to a misspelt one, if one is near enough to be what was meant. */
+export function closestWaivableRule(rule: string): string | undefined {
+  const candidates = [...WAIVABLE, ...htmlValidateRuleNames().map((name) => HTML_VALIDATE_PREFIX + name)].filter((name) => name !== rule && isWaivable(name));
+  let best: { name: string; distance: number } | undefined;
+  for (const name of candidates) {
+    const distance = editDistance(rule, name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(rule.length / 4)) ? best.name : undefined;
+}
+
+/** Why a front matter `waive:` key is refused, with the rule probably meant. */
+export function waiverRefusal(rule: string): string {
+  const closest = closestWaivableRule(rule);
+  const known = rule.startsWith(HTML_VALIDATE_PREFIX) && rule !== HTML_VALIDATE_RULES.inlineDirective ? ` html-validate has no rule "${rule.slice(HTML_VALIDATE_PREFIX.length)}".` : '';
+  return `"${rule}" is not a rule a page can waive.${known}${closest ? ` Did you mean "${closest}"?` : ''} Page rules are ${waivableRules().join(', ')}`;
 }
 
 export function waivableRules(): string[] {
-  return [...WAIVABLE, `${HTML_VALIDATE_PREFIX}<rule>`];
+  return [...WAIVABLE, `${HTML_VALIDATE_PREFIX}<rule> (html-validate's rules, https://html-validate.org/rules/)`];
 }

@@ -89,6 +89,23 @@ test('regression: an html-validate directive comment in a page fails the build n
   assert.match(waived.message, '"html-validate/inline-directive" is not a rule a page can waive');
 });
 
+test('regression: a waiver naming an html-validate rule that does not exist is a front matter error naming the file, the key and the rule meant', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/about.md': about('Body.', 'waive:\n  html-validate/no-dup-idd: "Two sections share an anchor on purpose"\n') } }));
+  const error = await rejects(() => build(ctx), BuildError);
+  assert.match(error.message, 'sites/fixture.test/content/about.md: front matter has a problem');
+  assert.match(error.message, 'waive.html-validate/no-dup-idd: "html-validate/no-dup-idd" is not a rule a page can waive. html-validate has no rule "no-dup-idd". Did you mean "html-validate/no-dup-id"?');
+});
+
+test('a waiver that excused nothing on its page is a build warning naming the page and the rule', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/about.md': about('Body.', 'waive:\n  seo/title-length: "The title used to be the long campaign name"\n') } }));
+  const warnings: string[] = [];
+  await buildSites({ workspace: workspaceAt(ctx.tmp.dir), envName: 'production', sites: [], logger: { info() {}, warn: (message) => warnings.push(message) } });
+  assert.equal(
+    warnings.filter((warning) => warning.includes('waive')),
+    ['sites/fixture.test/content/about.md: waive: seo/title-length did not apply (the page has no seo/title-length problem); remove it from the front matter so it cannot excuse a later one'],
+  );
+});
+
 test('the report counts pages and images and lists external links without fetching them', async (ctx) => {
   await ctx.tmp.write(fixtureSite({ pages: { 'content/about.md': about('Read [the Eleventy docs](https://www.11ty.dev/docs/).') } }));
   const [result] = await build(ctx);
