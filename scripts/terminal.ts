@@ -2,8 +2,13 @@
 import pc from 'picocolors';
 import type { Logger } from './build/context.ts';
 
-export const colours = pc.createColors(Boolean(process.stdout.isTTY) && !process.env['NO_COLOR']);
-const errColours = pc.createColors(Boolean(process.stderr.isTTY) && !process.env['NO_COLOR']);
+/** Colour on a terminal, never when piped or when NO_COLOR is set to anything (https://no-color.org). */
+export function wantsColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stream.isTTY) && !env['NO_COLOR'];
+}
+
+export const colours = pc.createColors(wantsColour(process.stdout));
+const errColours = pc.createColors(wantsColour(process.stderr));
 
 export function consoleLogger(options: { quiet?: boolean } = {}): Logger {
   return {

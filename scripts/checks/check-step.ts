@@ -96,7 +96,7 @@ export function checkReportFile(context: BuildContext): string {
 }
 
 export function checkCacheFile(context: BuildContext): string {
-  return path.join(context.workspace.root, '.cache', 'checks', context.site.domain, `${context.envName}.json`);
+  return path.join(context.workspace.cacheDir, 'checks', context.site.domain, `${context.envName}.json`);
 }
 
 export async function describeFailure(context: BuildContext, report: CheckReport, reportFile: string): Promise<string> {

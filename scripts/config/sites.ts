@@ -22,6 +22,8 @@ export interface Workspace {
   sitesDir: string;
   sharedLayoutsDir: string;
   widgetsDir: string;
+  /** Where build caches live (checked pages, encoded images): `<root>/.cache` unless a caller, such as a test, points elsewhere. */
+  cacheDir: string;
 }
 
 export function workspaceAt(root: string): Workspace {
@@ -30,6 +32,7 @@ export function workspaceAt(root: string): Workspace {
     sitesDir: path.join(root, 'sites'),
     sharedLayoutsDir: path.join(root, 'shared-layouts'),
     widgetsDir: path.join(root, 'widgets'),
+    cacheDir: path.join(root, '.cache'),
   };
 }
 

@@ -180,7 +180,7 @@ async function renderImage(build: ImageBuild, call: ImageCall): Promise<string> 
 export function addImageShortcode(config: EleventyUserConfig, context: BuildContext): void {
   const stats: ImageStats = { encoded: 0, fromCache: 0 };
   statsByBuild.set(context, stats);
-  const build: ImageBuild = { context, cacheDir: path.join(context.workspace.root, '.cache', 'images'), sources: new Map(), written: new Map(), stats };
+  const build: ImageBuild = { context, cacheDir: path.join(context.workspace.cacheDir, 'images'), sources: new Map(), written: new Map(), stats };
   // An async function (not one returning a promise): that is how Eleventy
   // tells an asynchronous shortcode apart. User errors are remembered because
   // Nunjucks re-wraps what a shortcode throws (see rememberingUserErrors).
