@@ -19,6 +19,7 @@ import { addWidgets } from '../widgets/add-widgets.ts';
 import { addImageShortcode } from '../images/image-shortcode.ts';
 import { prepareChecks } from '../checks/check-step.ts';
 import { addAssetFilter } from './fingerprint.ts';
+import { installStrictUndefined } from './strict-nunjucks.ts';
 
 /** The slice of Eleventy's UserConfig this project uses (Eleventy ships no types). */
 export interface EleventyUserConfig {
@@ -86,7 +87,9 @@ export function configureEleventy(config: EleventyUserConfig, context: BuildCont
 function useTemplateEngines(config: EleventyUserConfig, context: BuildContext): void {
   const loader = new nunjucks.FileSystemLoader(context.lookup.searchDirs);
   // throwOnUndefined: an undefined variable renders as nothing in Nunjucks,
-  // which would ship a page with a silent hole; it is an error here instead.
+  // which would ship a page with a silent hole; it is an error here instead,
+  // also where it reaches a filter or a "+" (strict-nunjucks.ts).
+  installStrictUndefined();
   const env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: true });
   config.setLibrary('njk', env);
   config.setLibrary('md', new MarkdownIt({ html: true, typographer: true }));

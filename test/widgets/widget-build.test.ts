@@ -247,6 +247,57 @@ test('an undefined variable in a site layout is an error, not an empty string', 
   assert.match(error.message, '"site.phone" is undefined');
 });
 
+test('a misspelt variable through a filter in a layout is an error, not an empty string', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'layouts/partials/footer.njk': '<footer>\n  Call {{ site.phoen | upper }}\n</footer>\n' } }));
+  const error = await rejects(() => buildSites({ workspace: workspaceAt(ctx.tmp.dir), envName: 'production', sites: [], logger: quiet }), BuildError);
+  assert.match(error.message, 'sites/fixture.test/layouts/partials/footer.njk:2:11: "site.phoen" is undefined or null where it goes through the "upper" filter');
+  assert.match(error.message, 'write `site.phoen | default(…) | upper`');
+  assert.match(error.message, '    2 |   Call {{ site.phoen | upper }}');
+  assert.not.ok(existsSync(path.join(ctx.tmp.dir, 'dist/production/fixture.test')), 'nothing was written');
+});
+
+test('a layout printing a misspelt content with | safe fails instead of shipping an empty page', async (ctx) => {
+  const message = await buildFailure(
+    ctx,
+    {
+      'content/book.md': page('Book', about('Book'), 'typo.njk', 'The body.'),
+      'layouts/typo.njk': '---\nlayout: base.njk\n---\n<article>{{ contnet | safe }}</article>\n',
+    },
+    BuildError,
+  );
+  assert.match(message, 'sites/fixture.test/layouts/typo.njk:4:');
+  assert.match(message, '"contnet" is undefined or null where it goes through the "safe" filter');
+});
+
+test('an undefined variable in a page body through a filter names the page line as the editor sees it', async (ctx) => {
+  const message = await buildFailure(ctx, { 'content/book.md': page('Book', about('Book'), 'page.njk', 'Intro.\n\nFax: {{ fax | lower }}') }, BuildError);
+  // Four front matter lines and "---" before the body: its third line is line 8.
+  assert.match(message, 'sites/fixture.test/content/book.md:8:9: "fax" is undefined or null where it goes through the "lower" filter');
+});
+
+test('an undefined variable as a filter argument is an error too', async (ctx) => {
+  const message = await buildFailure(ctx, { 'layouts/partials/footer.njk': '<footer>{{ site.title | replace("Fixture", site.newName) }}</footer>\n' }, BuildError);
+  assert.match(message, '"site.newName" is undefined or null where it is passed to the "replace" filter');
+});
+
+test('an undefined variable tested through a filter ({% if x | length %}) is an error naming the line', async (ctx) => {
+  const message = await buildFailure(ctx, { 'layouts/partials/footer.njk': '<footer>\n{% if site.sponsors | length %}Sponsors{% endif %}\n</footer>\n' }, BuildError);
+  assert.match(message, 'sites/fixture.test/layouts/partials/footer.njk:2:7: "site.sponsors" is undefined or null where it goes through the "length" filter');
+});
+
+test('"x" + an undefined variable is an error instead of printing "xundefined"', async (ctx) => {
+  const message = await buildFailure(ctx, { 'layouts/partials/footer.njk': '<footer>{{ "Fax: " + site.fax }} {{ "or " ~ site.fax }}</footer>\n' }, BuildError);
+  assert.match(message, 'sites/fixture.test/layouts/partials/footer.njk:1:22: "site.fax" is undefined or null in a "+" expression, which would print "undefined"');
+});
+
+test('default() still lets a value be missing, before a filter, in a test and in a sum', async (ctx) => {
+  await build(ctx, {
+    'layouts/partials/footer.njk':
+      '<footer>{{ site.fax | default("no fax") | upper }}|{{ site.fax | d("-") }}|{% if site.sponsors | default([]) | length %}S{% endif %}|{{ "Fax: " + (site.fax | default("none")) }}|{{ site.fax or "none" }}</footer>\n',
+  });
+  assert.match(await output(ctx, 'index.html'), '<footer>NO FAX|-||Fax: none|none</footer>');
+});
+
 test('an inline script that does not parse names the output file, line, column and source page, and shows the line', async (ctx) => {
   const message = await buildFailure(
     ctx,
