@@ -3,6 +3,7 @@
  * through the same configuration as the real build, listening on 127.0.0.1
  * only (a preview of unpublished pages has no business on the LAN).
  */
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import DevServer from '@11ty/eleventy-dev-server';
 import { environmentOf, isProduction, loadAllSites, selectSites, type Workspace } from '../config/sites.ts';
@@ -29,13 +30,21 @@ serverPrototype._serverListen = function (this: { server: { listen(options: obje
   this.server.listen({ port, host: '127.0.0.1' });
 };
 
+/** `.cache/dev/<env>/<domain>/`: what the dev server serves, rebuilt from scratch at each start. */
+export function devOutputDir(workspace: Workspace, envName: string, domain: string): string {
+  return path.join(workspace.root, '.cache', 'dev', envName, domain);
+}
+
 export async function startDevServer(options: DevServerOptions): Promise<void> {
   const { workspace, envName } = options;
   const [site] = selectSites(await loadAllSites(workspace), [options.site]);
   if (!site) return;
   const env = environmentOf(site, envName);
   const { facts, file: factsFile } = await loadFacts(site.dir, workspace.root);
-  const outputDir = path.join(workspace.root, 'dist', envName, site.domain);
+  // Not dist/<env>/<domain>/: the dev server rewrites pages one by one, in
+  // place, and that tree belongs to the last real build and its build record.
+  const outputDir = devOutputDir(workspace, envName, site.domain);
+  await rm(outputDir, { recursive: true, force: true });
   const port = options.port ?? (Number.parseInt(new URL(env.url).port, 10) || 8080);
   const context: BuildContext = {
     workspace,

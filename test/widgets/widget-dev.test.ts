@@ -1,6 +1,7 @@
 /** The dev server injects the widget too, and picks up an edit to the widget's files. */
 import type { ChildProcess } from 'node:child_process';
-import { appendFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -76,6 +77,29 @@ test('the dev server serves the injected widget and re-injects it after an edit 
     const edit = () => appendFile(path.join(ctx.tmp.dir, 'widgets/booking/widget.js'), '// edited while serving\n');
     await edit();
     await waitForPage(url, (html) => html.includes('// edited while serving'), 'the widget edit to show', edit);
+  } finally {
+    await stopCli(child);
+  }
+});
+
+test('the dev server serves from .cache/dev/, leaving the last build in dist/ and its record as they were', async (ctx) => {
+  await ctx.tmp.write(fixtureSite());
+  await ctx.tmp.write({
+    'dist/development/fixture.test/index.html': '<p>from the last build</p>\n',
+    'dist/development/fixture.test.build.json': '{"buildId":"last"}\n',
+    '.cache/dev/development/fixture.test/stale/index.html': '<p>left by an earlier dev server</p>\n',
+  });
+  const port = await freePort();
+  const child = startCli(['--root', ctx.tmp.dir, 'dev', '--site', 'fixture', '--port', String(port)]);
+  try {
+    await serving(child);
+    const home = await waitForPage(`http://127.0.0.1:${port}/`, (html) => html.includes('Welcome aboard.'), 'the home page');
+    assert.match(home, '<meta name="robots" content="noindex, nofollow">');
+    assert.ok(existsSync(path.join(ctx.tmp.dir, '.cache/dev/development/fixture.test/index.html')), 'served from .cache/dev/development/fixture.test/');
+    assert.not.ok(existsSync(path.join(ctx.tmp.dir, '.cache/dev/development/fixture.test/stale/index.html')), 'a page of an earlier dev server is not served');
+    assert.is(await readFile(path.join(ctx.tmp.dir, 'dist/development/fixture.test/index.html'), 'utf8'), '<p>from the last build</p>\n');
+    assert.is(await readFile(path.join(ctx.tmp.dir, 'dist/development/fixture.test.build.json'), 'utf8'), '{"buildId":"last"}\n');
+    assert.equal(await readdir(path.join(ctx.tmp.dir, 'dist/development')), ['fixture.test', 'fixture.test.build.json']);
   } finally {
     await stopCli(child);
   }
