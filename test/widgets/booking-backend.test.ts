@@ -3,12 +3,10 @@
  * contract in widgets/booking/CONTRACT.md, response by response.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findScriptSyntaxErrors } from '../../scripts/checks/inline-scripts.ts';
 import { BOOKING_SCRIPT, loadBookingBackend } from '../helpers/apps-script.ts';
-import { repoRoot } from '../helpers/fixture.ts';
 
 const test = suite('booking backend (BookingAutomation.gs)');
 
@@ -150,12 +148,6 @@ test('values Sheets would run as formulas are stored as text', () => {
 test('an opened-by-id spreadsheet is used when SPREADSHEET_ID is set', () => {
   const backend = loadBookingBackend({ properties: { SPREADSHEET_ID: 'sheet-123' } });
   assert.is(post(backend, valid).ok, true);
-});
-
-test('the .gs source lives outside the site\'s assets, so the site build never copies it', () => {
-  const relative = path.relative(path.join(repoRoot, 'sites/queenofsandiego.com'), BOOKING_SCRIPT);
-  assert.is(relative, 'BookingAutomation.gs');
-  assert.not.ok(relative.startsWith('assets'));
 });
 
 test.run();

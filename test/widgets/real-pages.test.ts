@@ -26,13 +26,14 @@ test.after(async (ctx) => {
   await ctx.tmp.cleanup();
 });
 
-const PAGES: Array<[string, string]> = [
-  ['86from.com', 'what-does-86d-mean/index.html'],
-  ['sailjada.com', 'book/index.html'],
-  ['queenofsandiego.com', 'book/index.html'],
+/** Each page, and how the line before its shortcode renders: the widget belongs right after it. */
+const PAGES: Array<[string, string, RegExp]> = [
+  ['86from.com', 'what-does-86d-mean/index.html', /<p>Pick a date below\.<\/p>\s*$/],
+  ['sailjada.com', 'book/index.html', /<h2[^>]*>Open dates<\/h2>\s*$/],
+  ['queenofsandiego.com', 'book/index.html', /<h2[^>]*>Open dates<\/h2>\s*$/],
 ];
 
-for (const [domain, file] of PAGES) {
+for (const [domain, file, before] of PAGES) {
   test(`${domain}/${file} carries one stamped booking widget with the site's settings`, async (ctx) => {
     const result = ctx.results.find((candidate) => candidate.site.domain === domain)!;
     const html = await readFile(path.join(result.outputDir, file), 'utf8');
@@ -44,7 +45,9 @@ for (const [domain, file] of PAGES) {
     assert.is(blocks[0]!.stamp?.buildId, pageIdOf(html), 'the stamp carries the id of the page it was injected into');
     const settings = /<script type="application\/json" data-widget-settings="booking">(.*?)<\/script>/.exec(html)?.[1];
     assert.equal(JSON.parse(settings ?? 'null'), { ...result.site.booking, language: result.site.language });
-    assert.not.match(html, '<!-- booking-widget -->', 'the marker the page was written with is gone');
+    const blockStart = html.indexOf('<script type="application/json" data-widget-settings="booking">');
+    assert.match(html.slice(0, blockStart), before, 'the widget is where the page\'s shortcode is, on its own, not inside a paragraph');
+    assert.ok(blockStart > html.indexOf('<main') && blockStart < html.indexOf('</main>'), 'inside the page\'s <main>');
   });
 }
 
