@@ -201,6 +201,21 @@ test('a backend failure while booking is shown to the visitor, and nothing is bo
   assert.is(bookings(ctx).length, before);
 });
 
+test('an error code that names an Object property ("constructor") shows the backend\'s message, not a function\'s source', async (ctx) => {
+  await openBookingPage(ctx);
+  const error = { code: 'constructor', message: 'The booking system said no.' };
+  await ctx.page.route(`${ctx.booking.endpoint}*`, (route) =>
+    route.request().method() === 'POST'
+      ? route.fulfill({ status: 200, contentType: 'application/json', headers: { 'Access-Control-Allow-Origin': '*' }, body: JSON.stringify({ ok: false, error }) })
+      : route.continue(),
+  );
+  await fillForm(ctx, { slot: '2025-06-15T10:00', name: 'Ada Lovelace', email: 'ada@example.com', partySize: '2' });
+  await submitAndWait(ctx, 'error');
+  const alert = await widget(ctx).locator('[role="alert"]').innerText();
+  assert.is(alert.trim(), 'The booking system said no.');
+  assert.not.match(alert, 'native code');
+});
+
 test('a failed confirmation e-mail still confirms the booking and asks the visitor to keep the reference', async (ctx) => {
   await openBookingPage(ctx);
   ctx.booking.backend.world.mailFails = true;

@@ -64,7 +64,7 @@ test('through Markdown, Nunjucks pages and every layout chain, the block is the 
     assert.is(blocks.length, 1, file);
     const [block] = blocks;
     assert.is(block!.bytes, booking.bytes, `${file}: the injected bytes are the widget's`);
-    assert.equal(block!.stamp && { ...block!.stamp, offset: 0 }, { name: 'booking', version: '1.0.0', sha256: sha256(booking.bytes), buildId: pageIdOf(html), offset: 0 }, file);
+    assert.equal(block!.stamp && { ...block!.stamp, offset: 0 }, { name: 'booking', version: booking.version, sha256: sha256(booking.bytes), buildId: pageIdOf(html), offset: 0 }, file);
     assert.not.match(html, '<p><script type="application/json"', `${file}: not wrapped in a paragraph`);
   }
 });

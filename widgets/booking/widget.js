@@ -88,7 +88,9 @@
     const problem = body && body.ok === false && body.error ? body.error : null;
     if (!problem) throw new BookingError(response.ok ? 'server_error' : 'unreachable', response.ok ? MESSAGES.server_error : MESSAGES.unreachable);
     const code = String(problem.code || 'server_error');
-    throw new BookingError(code, MESSAGES[code] || String(problem.message || MESSAGES.server_error), problem.fields);
+    // Own keys only: a code such as "constructor" would otherwise find Object's function and show its source.
+    const known = Object.prototype.hasOwnProperty.call(MESSAGES, code) ? MESSAGES[code] : '';
+    throw new BookingError(code, known || String(problem.message || MESSAGES.server_error), problem.fields);
   }
 
   function availabilityUrl(settings) {
