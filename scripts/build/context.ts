@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { UserError } from '../errors.ts';
 import type { OutputFile } from './build-record.ts';
 
@@ -53,6 +54,8 @@ export function rememberingUserErrors<A extends unknown[], R, T>(context: BuildC
 
 /** Paths shown to people are relative to the repository root. */
 export function displayPath(context: Pick<BuildContext, 'workspace'>, absolute: string): string {
-  const relative = absolute.startsWith(context.workspace.root) ? absolute.slice(context.workspace.root.length + 1) : absolute;
+  const { root } = context.workspace;
+  // With the separator: /tmp/site-fx is not inside /tmp/site.
+  const relative = absolute.startsWith(root + path.sep) ? absolute.slice(root.length + 1) : absolute;
   return relative.split('\\').join('/');
 }

@@ -20,6 +20,7 @@ import { addImageShortcode } from '../images/image-shortcode.ts';
 import { prepareChecks } from '../checks/check-step.ts';
 import { addAssetFilter } from './fingerprint.ts';
 import { installStrictUndefined } from './strict-nunjucks.ts';
+import { fixEleventyWorkingDirPrefix } from './eleventy-working-dir.ts';
 
 /** The slice of Eleventy's UserConfig this project uses (Eleventy ships no types). */
 export interface EleventyUserConfig {
@@ -56,6 +57,7 @@ export const eleventyConfigOverrides = { markdownTemplateEngine: 'njk', htmlTemp
 
 /** Creates the Eleventy instance for a build context. */
 export async function createEleventy(context: BuildContext, options: { runMode?: 'build' | 'serve'; extra?: (config: EleventyUserConfig) => void } = {}): Promise<Eleventy> {
+  fixEleventyWorkingDirPrefix();
   const eleventy = new Eleventy(context.contentDir, context.outputDir, {
     quietMode: true,
     runMode: options.runMode ?? 'build',
