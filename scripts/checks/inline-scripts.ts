@@ -11,13 +11,7 @@
  */
 import { parse, type ecmaVersion } from 'acorn';
 import { positionOf } from './positions.ts';
-
-export interface Problem {
-  rule: string;
-  line: number;
-  column: number;
-  message: string;
-}
+import type { PageProblem } from './problem.ts';
 
 /**
  * ES2020: optional chaining and `??` are fine; ES2021+ syntax (`??=`, numeric
@@ -35,15 +29,15 @@ export const INLINE_SCRIPT_RULE = 'inline-script-syntax';
 export const SCRIPT_FILE_RULE = 'script-syntax';
 
 /** Problems in one JavaScript source file (`sourceType` "script" unless told). */
-export function findScriptSyntaxErrors(code: string, options: ScriptOptions & { sourceType?: 'script' | 'module' } = {}): Problem[] {
+export function findScriptSyntaxErrors(code: string, options: ScriptOptions & { sourceType?: 'script' | 'module' } = {}): PageProblem[] {
   const error = syntaxError(code, options.sourceType ?? 'script', options.ecmaVersion ?? SITE_ECMA_VERSION);
   return error ? [{ rule: SCRIPT_FILE_RULE, ...error }] : [];
 }
 
 /** Problems in the inline JavaScript of one HTML page, in the page's lines and columns. */
-export function findInlineScriptErrors(html: string, options: ScriptOptions = {}): Problem[] {
+export function findInlineScriptErrors(html: string, options: ScriptOptions = {}): PageProblem[] {
   const ecma = options.ecmaVersion ?? SITE_ECMA_VERSION;
-  const problems: Problem[] = [];
+  const problems: PageProblem[] = [];
   for (const script of inlineScripts(html)) {
     const error = syntaxError(script.code, script.sourceType, ecma);
     if (!error) continue;
@@ -117,7 +111,7 @@ function attributeValue(attributes: string, name: string): string | undefined {
   return match[1] ?? match[2] ?? match[3] ?? '';
 }
 
-function syntaxError(code: string, sourceType: 'script' | 'module', ecma: ecmaVersion): Omit<Problem, 'rule'> | undefined {
+function syntaxError(code: string, sourceType: 'script' | 'module', ecma: ecmaVersion): Omit<PageProblem, 'rule'> | undefined {
   try {
     parse(code, { ecmaVersion: ecma, sourceType, locations: true, allowHashBang: false });
     return undefined;

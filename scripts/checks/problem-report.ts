@@ -2,13 +2,10 @@
  * How check problems ({rule, line, column, message}) read in a build error:
  * where, what, and the offending line with a caret under the column.
  */
+import type { PageProblem } from './problem.ts';
 
-export interface LocatedProblem {
-  rule: string;
-  line: number;
-  column: number;
-  message: string;
-}
+/** A problem at a line and column of one file's text: the shape every page check reports. */
+export type LocatedProblem = PageProblem;
 
 export interface ProblemFile {
   /** The file the line and column count in, as shown to people. */

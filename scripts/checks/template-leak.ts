@@ -1,5 +1,4 @@
-
-import { lineIndex, positionAt } from './positions.ts';/**
+/**
  * The template-leak guard: a Nunjucks expression (`{{ … }}`), tag (`{% … %}`)
  * or comment (`{# … #}`) left in a built page means a template was not
  * rendered — in text, an attribute or an inline script, the visitor gets the
@@ -13,13 +12,8 @@ import { lineIndex, positionAt } from './positions.ts';/**
  *
  * Pure: HTML in, problems out; lines and columns are 1-based.
  */
-
-export interface Problem {
-  rule: string;
-  line: number;
-  column: number;
-  message: string;
-}
+import { lineIndex, positionAt } from './positions.ts';
+import type { PageProblem } from './problem.ts';
 
 export const TEMPLATE_LEAK_RULE = 'template-leak';
 
@@ -32,12 +26,12 @@ const WIDGET_BLOCK = /<!-- widget:([a-z][a-z0-9-]*):start -->[\s\S]*?<!-- widget
 /** Nunjucks delimiters; the body stays on a few lines so stray braces far apart never pair up. */
 const TEMPLATE_SYNTAX = /\{\{(?:(?!\{\{|\}\})[^\n]|\n(?!\s*\n)){0,400}?\}\}|\{%(?:(?!%\})[^\n]|\n(?!\s*\n)){0,400}?%\}|\{#(?:(?!#\})[^\n]|\n(?!\s*\n)){0,400}?#\}/g;
 
-export function findTemplateLeaks(html: string): Problem[] {
+export function findTemplateLeaks(html: string): PageProblem[] {
   const skipped = [...html.matchAll(WIDGET_BLOCK)].map((match) => [match.index ?? 0, (match.index ?? 0) + match[0].length] as const);
   const inSkipped = (offset: number) => skipped.some(([start, end]) => offset >= start && offset < end);
   const places = placesOf(html);
   const lines = lineIndex(html);
-  const problems: Problem[] = [];
+  const problems: PageProblem[] = [];
   for (const match of html.matchAll(TEMPLATE_SYNTAX)) {
     const offset = match.index ?? 0;
     if (inSkipped(offset)) continue;
