@@ -89,7 +89,8 @@ async function builtPages(results: readonly BuildResult[]): Promise<BuiltPageTex
   const pages: BuiltPageText[] = [];
   for (const result of results) {
     for (const page of result.pages.filter((candidate) => candidate.path.endsWith('.html'))) {
-      pages.push({ site: result.site.domain, file: page.path, source: page.source, html: await readFile(path.join(result.outputDir, page.path), 'utf8') });
+      // Sources are named relative to the temporary root, so they come out absolute.
+      pages.push({ site: result.site.domain, file: page.path, source: path.isAbsolute(page.source) ? show(page.source) : page.source, html: await readFile(path.join(result.outputDir, page.path), 'utf8') });
     }
   }
   return pages;
