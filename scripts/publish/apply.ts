@@ -165,9 +165,12 @@ export async function applyPlan(options: ApplyOptions): Promise<PublishReport> {
 function assertApplicable(plan: Plan, ports: Ports): void {
   if (plan.refusals.length > 0) throw new PublishError(plan.refusals.join('\n'));
   if (ports.store.bucket !== plan.bucket) throw new Error(`Plan for bucket ${plan.bucket} applied to ${ports.store.bucket}`);
+  const nested = plan.kept.filter((entry) => entry.objects !== undefined).map((entry) => entry.key);
   for (const key of [...plan.uploads.map((upload) => upload.key), ...plan.deletes.map((deletion) => deletion.key)]) {
     // The plan never makes such a key; this guards the guarantee, not the input.
     if (!key.startsWith(plan.prefix) || key === plan.prefix) throw new Error(`Key "${key}" is outside the site's prefix "${plan.prefix}"`);
+    const owned = nested.find((prefix) => key.startsWith(prefix));
+    if (owned) throw new Error(`Key "${key}" is under "${owned}", which another site or environment owns`);
   }
   if (plan.invalidations.length > 0 && !ports.cdn) throw new Error('The plan invalidates paths but no CDN adapter was given');
 }

@@ -13,6 +13,19 @@ import { PublishError } from '../errors.ts';
 /** Objects under this prefix (inside the site's prefix) belong to the publisher itself: deploy records. */
 export const RESERVED_PREFIX = '.publish/';
 
+/**
+ * Another site's or environment's prefix inside this one's, in the same
+ * bucket (production at "", staging at "staging/"). Set aside like
+ * RESERVED_PREFIX: nothing under it is listed as this site's, written or
+ * deleted by this publish.
+ */
+export interface NestedPrefix {
+  /** Full bucket key prefix, e.g. "staging/". */
+  readonly prefix: string;
+  /** For messages: "86from.com → staging". */
+  readonly owner: string;
+}
+
 export interface LocalFile {
   /** Where the bytes are, inside the output tree. */
   path: string;
@@ -45,6 +58,7 @@ export interface LocalOptions {
   prefix: string;
   publish: PublishConfig;
   directoryIndexKeys: boolean;
+  nested?: readonly NestedPrefix[];
 }
 
 /**
@@ -98,7 +112,7 @@ export function localFiles(record: Pick<BuildRecord, 'files'>, options: LocalOpt
   const skipped: SkippedFile[] = [];
   for (const file of [...record.files].sort((a, b) => compareKeys(a.path, b.path))) {
     assertSafePath(file.path);
-    const reason = skipReason(file.path, options.publish);
+    const reason = skipReason(file.path, options.publish) ?? nestedReason(options.prefix + file.path, options.nested ?? []);
     if (reason) {
       skipped.push({ path: file.path, reason });
       continue;
@@ -127,6 +141,12 @@ export function localFiles(record: Pick<BuildRecord, 'files'>, options: LocalOpt
   files.sort((a, b) => compareKeys(a.key, b.key));
   for (const file of files) assertKeyLength(file.key);
   return { files, skipped };
+}
+
+/** Why a key must not be touched because another site or environment owns the prefix it falls under. */
+export function nestedReason(key: string, nested: readonly NestedPrefix[]): string | undefined {
+  const owner = nested.find((entry) => key.startsWith(entry.prefix));
+  return owner && `under "${owner.prefix}", which belongs to ${owner.owner}`;
 }
 
 /** Byte order of UTF-8, which is the order S3 lists keys in. */

@@ -38,6 +38,15 @@ export interface UnchangedObject {
   readonly size: number;
 }
 
+/** A remote key left alone although this build does not make it. */
+export interface KeptEntry {
+  /** The key; for another site's or environment's nested prefix, that prefix. */
+  readonly key: string;
+  readonly reason: string;
+  /** Set for a nested prefix: how many objects it holds (none of them counted as this site's). */
+  readonly objects?: number;
+}
+
 export interface PlannedInvalidation {
   readonly distributionId: string;
   readonly originPath: string;
@@ -61,8 +70,8 @@ export interface Plan {
   readonly uploads: readonly PlannedUpload[];
   readonly unchanged: readonly UnchangedObject[];
   readonly deletes: readonly PlannedDelete[];
-  /** Remote keys left alone although nothing builds them (protected prefixes, dotfiles). */
-  readonly kept: readonly { key: string; reason: string }[];
+  /** Remote keys left alone although nothing builds them (protected prefixes, dotfiles), and prefixes of other sites or environments nested in this one. */
+  readonly kept: readonly KeptEntry[];
   /** Built files that are never uploaded. */
   readonly skipped: readonly SkippedFile[];
   /** Keys whose cached copy is stale: replaced, deleted, or changed since the last deploy record. */
@@ -91,7 +100,7 @@ export interface PlanInput {
   prefix: string;
   buildId: string;
   local: LocalSet;
-  remote: Pick<RemoteState, 'objects' | 'previous'> & { reserved?: readonly ListedObject[] };
+  remote: Pick<RemoteState, 'objects' | 'previous'> & { reserved?: readonly ListedObject[]; nested?: RemoteState['nested'] };
   publish: PublishConfig;
   distributions: readonly Distribution[];
   allowDeletes: boolean;
@@ -118,14 +127,17 @@ export function planPublish(input: PlanInput): Plan {
   uploads.sort((a, b) => (a.group === b.group ? compareKeys(a.key, b.key) : a.group === 'assets' ? -1 : 1));
 
   const deletes: PlannedDelete[] = [];
-  const kept: { key: string; reason: string }[] = [];
+  const keptObjects: KeptEntry[] = [];
   for (const object of input.remote.objects) {
     if (localKeys.has(object.key)) continue;
     const relative = object.key.slice(prefix.length);
     const keep = keepReason(relative, input.publish);
-    if (keep) kept.push({ key: object.key, reason: keep });
+    if (keep) keptObjects.push({ key: object.key, reason: keep });
     else deletes.push({ kind: 'delete', key: object.key, size: object.size, reason: deleteReason(relative, input.publish) });
   }
+  const nestedKept = (input.remote.nested ?? []).map(
+    (entry): KeptEntry => ({ key: entry.prefix, reason: `belongs to ${entry.owner}`, objects: entry.objects }),
+  );
 
   const archive = archiveCopies(
     prefix,
@@ -148,7 +160,8 @@ export function planPublish(input: PlanInput): Plan {
     })
     .filter((invalidation) => invalidation.paths.length > 0);
 
-  const siteObjects = input.remote.objects.length - kept.length;
+  // Nested prefixes were never among the remote objects: only the site's own count.
+  const siteObjects = input.remote.objects.length - keptObjects.length;
   const refusals = [
     ...deleteLimitRefusal(deletes.length, siteObjects, input),
     ...invalidations.flatMap((invalidation) => invalidationLimitRefusal(invalidation)),
@@ -166,7 +179,7 @@ export function planPublish(input: PlanInput): Plan {
     uploads,
     unchanged,
     deletes,
-    kept,
+    kept: [...nestedKept, ...keptObjects],
     skipped: input.local.skipped,
     stale,
     invalidations,

@@ -23,7 +23,7 @@ import path from 'node:path';
 import type { BuildRecord } from '../build/build-record.ts';
 import { buildSites } from '../build/build-sites.ts';
 import type { Logger } from '../build/context.ts';
-import type { EnvironmentConfig } from '../config/schema.ts';
+import { isPlaceholder, type EnvironmentConfig } from '../config/schema.ts';
 import { environmentOf, isProduction, loadAllSites, placeholdersIn, selectSites, type SiteConfig, type Workspace } from '../config/sites.ts';
 import { ConfigError, PublishError } from '../errors.ts';
 import { applyPlan, type ProgressSink, type PublishReport, type RecordExtras } from './apply.ts';
@@ -31,7 +31,7 @@ import { pruneDeploys } from './archive.ts';
 import { awsConnector, type Connector } from './connect.ts';
 import type { DeployRecord, Publisher, StagingCheck } from './deploy-record.ts';
 import { interruptible, watchInterrupts } from './interrupt.ts';
-import { localFiles } from './local-files.ts';
+import { compareKeys, localFiles, type NestedPrefix } from './local-files.ts';
 import { acquireLock, describeHolder, lockKey, parseLock, type HeldLock } from './lock.ts';
 import { planPublish, type Plan } from './plan.ts';
 import type { ListedObject, Ports } from './ports.ts';
@@ -44,6 +44,8 @@ export interface PublishTarget {
   site: SiteConfig;
   envName: string;
   env: EnvironmentConfig;
+  /** Other sites' or environments' prefixes inside this one in the same bucket (resolveTargets finds them): never listed, written or deleted. */
+  nested?: readonly NestedPrefix[];
 }
 
 /** A finished build: the tree and its record. */
@@ -345,9 +347,10 @@ export async function planSite(
   options: Pick<RunOptions, 'allowDeletes' | 'logger'>,
 ): Promise<SitePublish> {
   const { site, env, envName } = target;
-  const local = localFiles(build.record, { prefix: env.prefix, publish: site.publish, directoryIndexKeys: env.directoryIndexKeys });
+  const nested = target.nested ?? [];
+  const local = localFiles(build.record, { prefix: env.prefix, publish: site.publish, directoryIndexKeys: env.directoryIndexKeys, nested });
   options.logger.info(`${site.domain} → ${envName}: reading s3://${env.bucket}/${env.prefix}${env.endpoint ? ` at ${env.endpoint}` : ''}`);
-  const remote = await readRemote(ports.store, env.prefix, local.files, options.logger);
+  const remote = await readRemote(ports.store, env.prefix, local.files, options.logger, nested);
   const plan = planPublish({
     site: site.domain,
     environment: envName,
@@ -368,8 +371,14 @@ export async function planSite(
 export async function resolveTargets(workspace: Workspace, envName: string, names: readonly string[]): Promise<PublishTarget[]> {
   const all = await loadAllSites(workspace);
   const selected = selectSites(all, names);
-  const targets = selected.map((site) => ({ site, envName, env: environmentOf(site, envName) }));
-  const problems = [...targets.flatMap((target) => placeholderProblem(target)), ...targets.flatMap((target) => sharedBucketProblems(target, all))];
+  const problems: string[] = [];
+  const targets = selected.map((site): PublishTarget => {
+    const target: PublishTarget = { site, envName, env: environmentOf(site, envName) };
+    problems.push(...placeholderProblem(target));
+    const shared = sharedBucket(target, all);
+    problems.push(...shared.problems);
+    return { ...target, nested: shared.nested };
+  });
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return targets;
 }
@@ -389,26 +398,40 @@ function placeholderProblem(target: PublishTarget): string[] {
 }
 
 /**
- * Two sites in one bucket must not own overlapping prefixes, or the outer
- * site's publish deletes the inner site as "no longer built" — unless the
- * outer site declares the inner prefix protected.
+ * Every other (site, environment) the configs declare in the same bucket
+ * and endpoint — other sites, and this site's other environments: with
+ * production at "" and staging at "staging/" in one bucket, production's
+ * listing holds staging's objects, and without this it would delete them as
+ * "no longer built". The same prefix is refused; a prefix inside this one
+ * is set aside (never listed as ours, written or deleted); an enclosing
+ * prefix is fine here, as that publish sets this one aside in turn.
  */
-function sharedBucketProblems(target: PublishTarget, all: readonly SiteConfig[]): string[] {
+function sharedBucket(target: PublishTarget, all: readonly SiteConfig[]): { problems: string[]; nested: NestedPrefix[] } {
   const problems: string[] = [];
+  const nested: NestedPrefix[] = [];
+  const mine = target.env;
+  // A placeholder bucket is refused anyway; comparing it would only add noise.
+  if (isPlaceholder(mine.bucket)) return { problems, nested };
   for (const other of all) {
-    if (other === target.site) continue;
-    const otherEnv = other.environments[target.envName];
-    if (!otherEnv || otherEnv.bucket !== target.env.bucket || (otherEnv.endpoint ?? '') !== (target.env.endpoint ?? '')) continue;
-    const mine = target.env.prefix;
-    const theirs = otherEnv.prefix;
-    const where = `s3://${target.env.bucket}/${mine}`;
-    if (mine === theirs) {
-      problems.push(`${target.site.configFile} and ${other.configFile} both publish ${target.envName} to ${where}; give each site its own bucket or prefix.`);
-    } else if (theirs.startsWith(mine) && !target.site.publish.protectedPrefixes.some((prefix) => theirs.slice(mine.length).startsWith(prefix))) {
-      problems.push(
-        `${other.domain} publishes ${target.envName} inside ${target.site.domain}'s ${where} (at "${theirs}"), so publishing ${target.site.domain} would delete it; add "${theirs.slice(mine.length)}" to publish.protectedPrefixes in ${target.site.configFile}, or move one of them.`,
-      );
+    for (const [otherEnvName, theirs] of Object.entries(other.environments)) {
+      if (other === target.site && otherEnvName === target.envName) continue;
+      if (theirs.bucket !== mine.bucket || (theirs.endpoint ?? '') !== (mine.endpoint ?? '')) continue;
+      if (theirs.prefix === mine.prefix) {
+        problems.push(
+          `${target.site.configFile} (environments.${target.envName}) and ${other.configFile} (environments.${otherEnvName}) both publish to s3://${mine.bucket}/${mine.prefix}, so each would delete the other's files; give one of them its own bucket or prefix.`,
+        );
+      } else if (theirs.prefix.startsWith(mine.prefix)) {
+        nested.push({ prefix: theirs.prefix, owner: `${other.domain} → ${otherEnvName}` });
+      }
     }
   }
-  return problems;
+  // Only the outermost (whatever is under a set-aside prefix is set aside
+  // with it), one entry per prefix naming every owner.
+  const byPrefix = new Map<string, string[]>();
+  for (const entry of nested) {
+    if (nested.some((outer) => entry.prefix !== outer.prefix && entry.prefix.startsWith(outer.prefix))) continue;
+    byPrefix.set(entry.prefix, [...(byPrefix.get(entry.prefix) ?? []), entry.owner]);
+  }
+  const outermost = [...byPrefix].map(([prefix, owners]) => ({ prefix, owner: owners.join(' and ') }));
+  return { problems, nested: outermost.sort((a, b) => compareKeys(a.prefix, b.prefix)) };
 }

@@ -10,7 +10,7 @@
  */
 import pLimit from 'p-limit';
 import type { Logger } from '../build/context.ts';
-import { RESERVED_PREFIX, headerHashOf, type LocalFile } from './local-files.ts';
+import { RESERVED_PREFIX, headerHashOf, type LocalFile, type NestedPrefix } from './local-files.ts';
 import { isPlainMd5, latestDeployRecordKey, parseDeployRecord, type DeployRecord, type RecordedObject } from './deploy-record.ts';
 import type { ListedObject, ObjectHead, ObjectStore } from './ports.ts';
 
@@ -25,8 +25,10 @@ export interface RemoteObject extends ListedObject {
 
 export interface RemoteState {
   prefix: string;
-  /** Objects of the site, sorted by key; the reserved prefix is not among them. */
+  /** Objects of the site, sorted by key; the reserved prefix and nested prefixes are not among them. */
   objects: RemoteObject[];
+  /** Other sites' or environments' prefixes inside this one, with how many objects each holds: set aside, never this site's. */
+  nested: Array<NestedPrefix & { objects: number }>;
   /** Objects under `<prefix>.publish/` (deploy records; later, locks). */
   reserved: ListedObject[];
   previous?: { key: string; record: DeployRecord };
@@ -36,13 +38,20 @@ export interface RemoteState {
 
 const HEAD_CONCURRENCY = 16;
 
-export async function readRemote(store: ObjectStore, prefix: string, local: readonly LocalFile[], logger: Logger): Promise<RemoteState> {
+export async function readRemote(store: ObjectStore, prefix: string, local: readonly LocalFile[], logger: Logger, nestedPrefixes: readonly NestedPrefix[] = []): Promise<RemoteState> {
   const requests = { listPages: 0, gets: 0, heads: 0 };
   const notes: string[] = [];
   const listed = await store.list(prefix, () => requests.listPages++);
   const reservedPrefix = prefix + RESERVED_PREFIX;
-  const reserved = listed.filter((object) => object.key.startsWith(reservedPrefix));
-  const site = listed.filter((object) => !object.key.startsWith(reservedPrefix));
+  const nested = nestedPrefixes.map((entry) => ({ ...entry, objects: 0 }));
+  const reserved: ListedObject[] = [];
+  const site: ListedObject[] = [];
+  for (const object of listed) {
+    const owner = nested.find((entry) => object.key.startsWith(entry.prefix));
+    if (owner) owner.objects++;
+    else if (object.key.startsWith(reservedPrefix)) reserved.push(object);
+    else site.push(object);
+  }
 
   let previous: RemoteState['previous'];
   const recordKey = latestDeployRecordKey(reserved, prefix);
@@ -73,6 +82,7 @@ export async function readRemote(store: ObjectStore, prefix: string, local: read
   return {
     prefix,
     objects: site.map((object) => identify(object, entryOf(object.key), heads.get(object.key))),
+    nested,
     reserved,
     previous,
     requests,

@@ -55,8 +55,9 @@ export function formatPlan(entry: SitePublish): string {
   lines.push(`  delete      ${count(plan.totals.deletes, 'file')}`);
   lines.push(...listed(plan.deletes.map((deletion) => `${colours.red('-')} ${deletion.key}  ${colours.dim(deletion.reason)}`)));
   if (plan.kept.length) {
-    lines.push(`  kept        ${count(plan.kept.length, 'object')} nothing builds`);
-    lines.push(...listed(plan.kept.map((entry) => `= ${entry.key}  ${colours.dim(entry.reason)}`)));
+    const objects = plan.kept.reduce((sum, entry) => sum + (entry.objects ?? 1), 0);
+    lines.push(`  kept        ${count(objects, 'object')} this build does not make, left alone`);
+    lines.push(...listed(plan.kept.map((entry) => `= ${entry.key}  ${colours.dim(entry.objects === undefined ? entry.reason : `${entry.reason} (${count(entry.objects, 'object')})`)}`)));
   }
   if (plan.skipped.length) {
     lines.push(`  not sent    ${count(plan.skipped.length, 'built file')}`);

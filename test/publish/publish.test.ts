@@ -8,7 +8,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { workspaceAt } from '../../scripts/config/sites.ts';
 import { BuildError, CheckError, ConfigError, PublishError } from '../../scripts/errors.ts';
-import { publishSites, type PublishOptions } from '../../scripts/publish/publish.ts';
+import { planSite, publishSites, resolveTargets, type PublishOptions } from '../../scripts/publish/publish.ts';
+import { formatPlan } from '../../scripts/publish/summary.ts';
 import { rejects } from '../helpers/assert.ts';
 import { hasStackTrace, runCli } from '../helpers/cli.ts';
 import { startCloudFrontServer, type CloudFrontServer } from '../helpers/cloudfront-server.ts';
@@ -16,6 +17,7 @@ import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
 import { testConnector } from '../helpers/publish-connection.ts';
 import { startTestS3, type TestS3 } from '../helpers/s3-server.ts';
 import { startStsServer, type StsServer } from '../helpers/sts-server.ts';
+import { html, publishTree, treeBuild } from '../helpers/publish-tree.ts';
 import { fixtureSite, page, siteConfigYaml } from '../helpers/sites.ts';
 
 const quiet = { info() {}, warn() {} };
@@ -157,19 +159,67 @@ test('placeholders are refused in one sentence naming the keys, before any build
   assert.equal(sts.requests, []);
 });
 
-test('two sites whose prefixes overlap in one bucket are refused unless the outer one protects the inner', async (ctx) => {
+test('the same bucket and prefix for two environments is refused in one sentence naming both files and keys, before any request', async (ctx) => {
   await ctx.tmp.write({
-    ...fixtureSite({ extraConfig: edgeEnvironment(ctx, { distributions: false }) }),
-    ...fixtureSite({ domain: 'inner.test', shortName: 'inner', extraConfig: edgeEnvironment(ctx, { distributions: false, prefix: 'inner/' }) }),
+    ...fixtureSite({ extraConfig: edgeEnvironment(ctx, { distributions: false, prefix: 'shared/' }) }),
+    ...fixtureSite({ domain: 'second.test', shortName: 'second', extraConfig: edgeEnvironment(ctx, { distributions: false, prefix: 'shared/' }).replace('  edge:', '  preview:') }),
   });
   const error = await rejects(() => publish(ctx, { sites: ['fixture'] }), ConfigError);
   assert.is(
     error.message,
-    `inner.test publishes edge inside fixture.test's s3://${ctx.bucket}/ (at "inner/"), so publishing fixture.test would delete it; add "inner/" to publish.protectedPrefixes in sites/fixture.test/site.yaml, or move one of them.`,
+    `sites/fixture.test/site.yaml (environments.edge) and sites/second.test/site.yaml (environments.preview) both publish to s3://${ctx.bucket}/shared/, so each would delete the other's files; give one of them its own bucket or prefix.`,
   );
-  await ctx.tmp.write({ 'sites/fixture.test/site.yaml': siteConfigYaml('fixture.test', 'fixture', `${edgeEnvironment(ctx, { distributions: false })}publish:\n  protectedPrefixes: [inner/]\n`) });
-  const outcome = await publish(ctx);
-  assert.equal(outcome.sites.map((site) => site.plan.site), ['fixture.test', 'inner.test']);
+  assert.equal(s3.log.requests, []);
+});
+
+test('a prefix nested in another site’s is set aside by the outer site; the inner one needs nothing', async (ctx) => {
+  await ctx.tmp.write({
+    ...fixtureSite({ extraConfig: edgeEnvironment(ctx, { distributions: false }) }),
+    ...fixtureSite({ domain: 'inner.test', shortName: 'inner', extraConfig: edgeEnvironment(ctx, { distributions: false, prefix: 'inner/' }) }),
+  });
+  const targets = await resolveTargets(workspaceAt(ctx.tmp.dir), 'edge', []);
+  assert.equal(
+    targets.map((target) => [target.site.domain, target.nested]),
+    [
+      ['fixture.test', [{ prefix: 'inner/', owner: 'inner.test → edge' }]],
+      ['inner.test', []],
+    ],
+  );
+});
+
+/** The fixture site with staging under "staging/" and production at the root of one bucket on the test server. */
+function stagingInsideProduction(ctx: Ctx): string {
+  return siteConfigYaml('fixture.test', 'fixture')
+    .replace('    bucket: fixture-staging\n', `    bucket: ${ctx.bucket}\n    endpoint: ${s3.endpoint}\n    prefix: staging/\n`)
+    .replace('    bucket: fixture-production\n    distributions:\n      - id: E1FIXTUREPROD\n', `    bucket: ${ctx.bucket}\n    endpoint: ${s3.endpoint}\n`);
+}
+
+test('regression: production at the bucket root never lists, overwrites or deletes staging under staging/, and its plan says it kept it', async (ctx) => {
+  await ctx.tmp.write({ 'sites/fixture.test/site.yaml': stagingInsideProduction(ctx) });
+  const workspace = workspaceAt(ctx.tmp.dir);
+  const [staging] = await resolveTargets(workspace, 'staging', []);
+  const [production] = await resolveTargets(workspace, 'production', []);
+  const ports = { store: s3.store(ctx.bucket) };
+  const tree = { 'index.html': html('Home'), 'about/index.html': html('About'), 'assets/site.css': 'body{}\n', 'robots.txt': 'User-agent: *\n' };
+  await publishTree(ctx.tmp.dir, staging!, ports, { ...tree, 'index.html': html('Staging home') }, 'staging-1');
+  const stagingBefore = await s3.store(ctx.bucket).list('staging/');
+  assert.is(stagingBefore.length, 6);
+
+  s3.log.clear();
+  // Production's build happens to hold a page at staging/: it must not overwrite staging's.
+  const first = await publishTree(ctx.tmp.dir, production!, ports, { ...tree, 'staging/index.html': html('Not staging') }, 'production-1');
+  assert.equal(first.plan.deletes, []);
+  assert.equal(first.plan.kept, [{ key: 'staging/', reason: 'belongs to fixture.test → staging', objects: 6 }]);
+  assert.equal(first.plan.skipped, [{ path: 'staging/index.html', reason: 'under "staging/", which belongs to fixture.test → staging' }]);
+  assert.ok(formatPlan(first).includes('= staging/  belongs to fixture.test → staging (6 objects)'), formatPlan(first));
+  assert.equal(s3.log.requests.filter((request) => request.key.startsWith('staging/')), []);
+  assert.equal(await s3.store(ctx.bucket).list('staging/'), stagingBefore);
+
+  // The deletion guard counts production's own four objects, not staging's.
+  const built = await treeBuild(ctx.tmp.dir, { 'index.html': html('Home') }, 'production-2', 'production');
+  const { plan } = await planSite(production!, built, ports, { logger: quiet });
+  assert.equal(plan.deletes.map((deletion) => deletion.key), ['about/index.html', 'assets/site.css', 'robots.txt']);
+  assert.match(plan.refusals[0] ?? '', `would delete 3 of its 4 objects in s3://${ctx.bucket}/ (75%)`);
 });
 
 test('a refusal in any site stops every site before the first write; declining the confirmation does too', async (ctx) => {
