@@ -63,10 +63,20 @@ export interface LocalOptions {
 
 /**
  * A name carrying a content hash, so a change always arrives under a new
- * name and the old one can be cached for a year: `app.3f2a9c1b.js`,
- * `chunk-5XKQ3ZT7.js` (esbuild), `logo.0123456789abcdef.svg`.
+ * name and the old one can be cached for a year. Two shapes, the ones that
+ * are written here and by common bundlers:
+ *
+ *   `.<hex>.`     this build (`app.3f2a9c1b.js`, images `photo-640.3f2a9c1b.webp`),
+ *                 webpack's `[name].[contenthash]`, 8 to 64 lowercase hex digits
+ *   `-<base32>.`  esbuild's `[name]-[hash]` (`chunk-5XKQ3ZT7.js`): 8 of A–Z, 2–7
+ *
+ * Either must hold a digit and a letter. A file an editor names
+ * `report-20241231.pdf`, `IMG-20240115.jpg` or `menu-DECEMBER.pdf` and later
+ * replaces in place would otherwise stay stale in browsers for a year. The
+ * price is on the safe side: the rare hash of only digits (about 2% of 8
+ * hex digits) is cached briefly like any other file.
  */
-const FINGERPRINT = /[.-](?:[0-9a-f]{8,64}|[0-9A-Z]{8})\.[A-Za-z0-9]+$/;
+const FINGERPRINT = /(?:\.(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,64}|-(?=[A-Z2-7]*[2-7])(?=[A-Z2-7]*[A-Z])[A-Z2-7]{8})\.[A-Za-z0-9]+$/;
 
 const SOURCE_EXTENSIONS = new Set(['.md', '.njk', '.liquid', '.ts', '.mts', '.cts', '.gs', '.yaml', '.yml', '.scss', '.sass']);
 

@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { publishSchema, type PublishConfig } from '../../scripts/config/schema.ts';
 import type { OutputFile } from '../../scripts/build/build-record.ts';
-import { contentTypeOf, cacheControlOf, localFiles, type LocalFile } from '../../scripts/publish/local-files.ts';
+import { contentTypeOf, cacheControlOf, isFingerprinted, localFiles, type LocalFile } from '../../scripts/publish/local-files.ts';
 import { identify, needsHead } from '../../scripts/publish/remote.ts';
 import { planPublish, type PlanInput } from '../../scripts/publish/plan.ts';
 import type { DeployRecord, RecordedObject } from '../../scripts/publish/deploy-record.ts';
@@ -267,6 +267,34 @@ test('content types and cache policy by kind of file', () => {
   for (const [path, type, cache] of table) {
     assert.is(contentTypeOf(path), type, path);
     assert.is(cacheControlOf(path, policy), cache, path);
+  }
+});
+
+test('fingerprinted names: the hashes this build and common bundlers write, not dates or words an editor replaces in place', () => {
+  for (const [name, expected] of [
+    // This build (scripts/build/fingerprint.ts, the image shortcode) and webpack's [name].[contenthash].
+    ['assets/app.3f2a9c1b.js', true],
+    ['assets/images/photo-640.3f2a9c1b.webp', true],
+    ['assets/logo.0123456789abcdef.svg', true],
+    ['main.4e5f6a7b8c9d0e1f2a3b.css', true],
+    // esbuild's [name]-[hash]: eight of A–Z and 2–7.
+    ['assets/chunk-5XKQ3ZT7.js', true],
+    ['app-JX4D2SK7.css', true],
+    // Dates and words.
+    ['downloads/menu-DECEMBER.pdf', false],
+    ['photos/IMG-20240115.jpg', false],
+    ['report-20241231.pdf', false],
+    ['report.20241231.pdf', false],
+    ['photo.deadbeef.jpg', false],
+    ['notes.abcdefab.txt', false],
+    ['WINTER-ABCDEFGH.pdf', false],
+    ['chunk-5XKQ3ZT7Q.js', false],
+    ['app.3f2a9c1.js', false],
+    ['app.3F2A9C1B.js', false],
+    ['site.css', false],
+  ] as const) {
+    assert.is(isFingerprinted(name), expected, name);
+    assert.is(cacheControlOf(name, publish()), expected ? 'public, max-age=31536000, immutable' : 'public, max-age=300', name);
   }
 });
 
