@@ -131,6 +131,11 @@ export function parseDeployRecord(bytes: Buffer): DeployRecord | undefined {
   }
 }
 
+/**
+ * Shaped like the MD5 of a single-part upload. A single-part SSE-KMS ETag
+ * has the same shape without being one, so only an ETag equal to the
+ * file's MD5 proves anything (remote.ts asks HeadObject otherwise).
+ */
 export function isPlainMd5(etag: string): boolean {
   return /^[0-9a-f]{32}$/.test(etag);
 }

@@ -100,8 +100,12 @@ export function needsHead(listed: ListedObject, local: LocalFile | undefined, re
   if (recorded && recorded[0] === listed.etag) return false;
   // Different bytes are re-uploaded anyway; asking about their headers is wasted.
   if (listed.size !== local.size) return false;
-  if (isPlainMd5(listed.etag)) return listed.etag === local.md5;
-  // Multipart or KMS: the ETag is not an MD5, only our metadata knows the bytes.
+  // The same size and an ETag equal to the MD5: only the headers are unknown.
+  // Any other ETag may still be these bytes: multipart and SSE-KMS ETags are
+  // not MD5s, and a single-part SSE-KMS one is 32 hex digits like an MD5, so
+  // a mismatch proves nothing and only our sha256 metadata can tell. That is
+  // one HEAD per same-size mismatch, and only while no record vouches for
+  // the key — instead of re-uploading a whole KMS bucket once.
   return true;
 }
 

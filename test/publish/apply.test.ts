@@ -264,7 +264,7 @@ test('a header-only change (new cache policy in the site config) is uploaded aga
   assert.equal(invalidated(), [['/assets/logo.svg', '/assets/site.css', '/robots.txt', '/sitemap.xml']]);
 });
 
-test('without a usable deploy record, HeadObject confirms only the objects whose MD5 matches — and nothing is uploaded', async (ctx) => {
+test('without a usable deploy record, HeadObject confirms each object of the same size — and nothing is uploaded', async (ctx) => {
   const first = await publishTree(ctx, site);
   await s3.store(ctx.bucket).delete([first.report.deployRecordKey]);
   const { plan, read } = await publishTree(ctx, site);
@@ -295,6 +295,26 @@ test('ETags that are not MD5s (SSE-KMS, multipart): identity comes from the sha2
   assert.equal([fromMetadata.plan.uploads.length, fromMetadata.read.heads], [0, 8]);
   const changed = await publishKms({ ...site, 'about/index.html': html('Abuot') });
   assert.equal(changed.plan.uploads.map((upload) => upload.reason), ['content differs (same size, different SHA-256)']);
+});
+
+test('regression: single-part SSE-KMS ETags (32 hex digits, not the MD5) without a deploy record are settled by HeadObject, not a full re-upload', async (ctx) => {
+  const kms = (etag: string) => createHash('md5').update(`kms:${etag}`).digest('hex');
+  const publishKms = async (tree: Tree) => {
+    const publishTarget = await target(ctx);
+    const built = await build(ctx, tree);
+    s3.log.clear();
+    const adapters = { ...ports(ctx.bucket), store: withEtags(s3.store(ctx.bucket), kms) };
+    const { plan, read } = await planSite(publishTarget, built, adapters, { logger: quiet });
+    await applyPlan({ plan, outputDir: built.outputDir, build: built.record, ports: adapters, logger: quiet });
+    return { plan, read };
+  };
+  await publishKms(site);
+  await s3.store(ctx.bucket).delete((await s3.store(ctx.bucket).list('.publish/')).map((object) => object.key));
+  const again = await publishKms(site);
+  assert.equal([again.plan.uploads.map((upload) => upload.reason), again.read.heads], [[], 8]);
+  assert.equal(filePuts(), []);
+  const changed = await publishKms({ ...site, 'about/index.html': html('Abuot') });
+  assert.equal(changed.plan.uploads.map((upload) => [upload.key, upload.reason]), [['about/index.html', 'content differs (same size, different SHA-256)']]);
 });
 
 /** The bucket as S3 shows it with SSE-KMS: the same objects, ETags that are not the MD5 of the bytes. */
