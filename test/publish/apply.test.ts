@@ -429,4 +429,37 @@ test('protected prefixes and remote dotfiles are never deleted; directory index 
   assert.is(plan.uploads.find((upload) => upload.key === 'about/')?.group, 'html');
 });
 
+test('over 1,000 keys: the listing follows two ListObjectsV2 pages, and a second publish uploads nothing', async (ctx) => {
+  const many: Tree = { ...site };
+  for (let index = 0; index < 1001; index++) many[`notes/${String(index).padStart(4, '0')}.txt`] = String(index);
+  const first = await publishTree(ctx, many);
+  assert.is(first.report.uploaded, 1009);
+  const { plan, read } = await publishTree(ctx, many);
+  assert.equal([read.listPages, s3.log.count('ListObjectsV2'), read.heads], [2, 2, 0]);
+  assert.equal([plan.uploads.length, plan.deletes.length, plan.unchanged.length], [0, 0, 1009]);
+  assert.equal(filePuts(), []);
+});
+
+test('directory index keys: a second run uploads nothing; a changed page uploads dir/ and dir/index.html and invalidates their two paths once', async (ctx) => {
+  const options = { env: '    directoryIndexKeys: true\n' };
+  await publishTree(ctx, site, options);
+  const again = await publishTree(ctx, site, options);
+  assert.equal([again.plan.uploads, filePuts(), invalidated()], [[], [], []]);
+  const { plan } = await publishTree(ctx, { ...site, 'about/index.html': html('Abuot') }, options);
+  assert.equal(plan.uploads.map((upload) => upload.key), ['about/', 'about/index.html']);
+  assert.equal(filePuts().sort(), ['about/', 'about/index.html']);
+  assert.equal(invalidated(), [['/about/', '/about/index.html']]);
+  assert.is((await s3.store(ctx.bucket).get('about/'))?.toString(), html('Abuot'));
+});
+
+test('a distribution with an origin path: the paths sent to CloudFront drop it, and keys it does not serve are not sent', async (ctx) => {
+  const options = { env: `    prefix: site/\n    distributions:\n      - id: ${DISTRIBUTION}\n        originPath: /site\n`, distributions: [] };
+  await publishTree(ctx, site, options);
+  await publishTree(ctx, { ...site, 'about/index.html': html('Abuot'), 'assets/site.css': 'body { color: navy; }\n' }, options);
+  assert.equal(
+    cloudfront.requests.filter((request) => request.operation === 'CreateInvalidation').map((request) => [request.distributionId, request.paths]),
+    [[DISTRIBUTION, ['/about/', '/about/index.html', '/assets/site.css']]],
+  );
+});
+
 test.run();
