@@ -269,8 +269,17 @@ function invalidationLimitRefusal(invalidation: PlannedInvalidation): string[] {
   ];
 }
 
-/** A one-line cost note for the plan summary. */
+/**
+ * A one-line cost note for the plan summary: the least and the most these
+ * paths can cost. The plan cannot know how many of the month's free paths
+ * earlier invalidations used, so it says both ends.
+ */
 export function costNote(paths: number): string {
   if (paths === 0) return 'no invalidation';
-  return `${paths} path${paths === 1 ? '' : 's'}: free within CloudFront's first ${FREE_PATHS_PER_MONTH.toLocaleString('en-US')} a month, $${worstCaseCostUsd(paths).toFixed(3)} beyond them`;
+  const free = FREE_PATHS_PER_MONTH.toLocaleString('en-US');
+  const most = `$${worstCaseCostUsd(paths).toFixed(3)} once they are used`;
+  const counted = `${paths.toLocaleString('en-US')} path${paths === 1 ? '' : 's'}`;
+  if (paths <= FREE_PATHS_PER_MONTH) return `${counted}: free within CloudFront's first ${free} a month, ${most}`;
+  const beyond = paths - FREE_PATHS_PER_MONTH;
+  return `${counted}: $${worstCaseCostUsd(beyond).toFixed(3)} in a month with none used yet (${beyond.toLocaleString('en-US')} beyond CloudFront's free ${free} a month), ${most}`;
 }

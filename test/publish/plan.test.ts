@@ -9,6 +9,7 @@ import { identify, needsHead } from '../../scripts/publish/remote.ts';
 import { planPublish, type PlanInput } from '../../scripts/publish/plan.ts';
 import type { DeployRecord, RecordedObject } from '../../scripts/publish/deploy-record.ts';
 import type { ListedObject } from '../../scripts/publish/ports.ts';
+import { formatPlan, planLine } from '../../scripts/publish/summary.ts';
 
 const publish = (overrides: Record<string, unknown> = {}): PublishConfig => publishSchema.parse(overrides);
 
@@ -204,6 +205,23 @@ test('an ETag that is not an MD5 (multipart, KMS): equal SHA-256 in metadata is 
     plan({ local: files, remote: { objects: [bare] } }).uploads.map((upload) => upload.reason),
     ['content unknown on remote (its ETag is not an MD5 and it carries no content hash)'],
   );
+});
+
+test('the plan summary shows the invalidation path count and its price, beyond the month’s free 1,000 too', () => {
+  const pages = (text: string) => Object.fromEntries(Array.from({ length: 600 }, (_, index) => [`blog/post-${index}/index.html`, `${text} ${index}`]));
+  const summary = (maxInvalidationPaths: number, count: number) => {
+    const before = local(pages('old'));
+    const after = local({ ...pages('new'), ...Object.fromEntries(Object.entries(pages('old')).slice(count)) });
+    const result = plan({ local: after, remote: published(before.files), publish: publish({ maxInvalidationPaths }) });
+    return { result, lines: formatPlan({ plan: result, read: { listPages: 1, gets: 1, heads: 0, notes: [] } }).split('\n') };
+  };
+  const big = summary(3000, 600);
+  assert.is(big.result.totals.invalidationPaths, 1200);
+  assert.ok(big.lines.includes('  invalidate  E2TESTDIST01: 1,200 paths'), big.lines.join('\n'));
+  assert.ok(big.lines.includes("  cost        1,200 paths: $1.000 in a month with none used yet (200 beyond CloudFront's free 1,000 a month), $6.000 once they are used"), big.lines.join('\n'));
+  assert.match(planLine(big.result), /, invalidate 1,200 paths$/);
+  const small = summary(30, 10);
+  assert.ok(small.lines.includes("  cost        20 paths: free within CloudFront's first 1,000 a month, $0.100 once they are used"), small.lines.join('\n'));
 });
 
 test('needsHead: only where neither the listing nor the record can answer', () => {
