@@ -6,14 +6,14 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadAllSites, workspaceAt, type SiteConfig } from '../config/sites.ts';
 import { ConfigError, isUserError } from '../errors.ts';
 import { colours, printError } from '../terminal.ts';
 import { startRequestLog, type LoggedRequest } from './request-log.ts';
 import { startLocalS3 } from './server.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 interface LocalTarget {
   site: SiteConfig;
@@ -43,7 +43,8 @@ export function localTargets(sites: readonly SiteConfig[], envName: string): Loc
   return targets;
 }
 
-async function run(options: { env: string; dir: string; quiet?: boolean }): Promise<void> {
+async function run(options: { env: string; dir: string; quiet?: boolean; root: string }): Promise<void> {
+  const root = path.resolve(options.root);
   const targets = localTargets(await loadAllSites(workspaceAt(root)), options.env);
   const port = targets[0]!.port;
   const directory = path.resolve(root, options.dir);
@@ -79,6 +80,8 @@ const program = new Command('s3:local')
   .option('--env <name>', 'environment whose endpoint and buckets to serve', 'local')
   .option('--dir <path>', 'where objects are kept', '.s3-local')
   .option('--quiet', 'do not print each request')
+  // As for the main CLI: the workspace whose site configs name the port and buckets (tests point it at a fixture).
+  .addOption(new Option('--root <dir>', 'the repository (or a copy of it) whose sites/ name the port and buckets').default(repositoryRoot))
   .action(run);
 
 try {

@@ -2,6 +2,7 @@
  * The whole recipe — config, build with its checks, plan, guard, confirm,
  * apply — and the `publish` command, against s3rver on 127.0.0.1.
  */
+import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -11,9 +12,10 @@ import { BuildError, CheckError, ConfigError, PublishError } from '../../scripts
 import { planSite, publishSites, resolveTargets, type PublishOptions } from '../../scripts/publish/publish.ts';
 import { formatPlan } from '../../scripts/publish/summary.ts';
 import { rejects } from '../helpers/assert.ts';
-import { hasStackTrace, runCli } from '../helpers/cli.ts';
+import { hasStackTrace, runCli, stopCli } from '../helpers/cli.ts';
+import { freePort } from '../helpers/http.ts';
 import { startCloudFrontServer, type CloudFrontServer } from '../helpers/cloudfront-server.ts';
-import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
+import { copySharedParts, repoRoot, tempDir, type TempDir } from '../helpers/fixture.ts';
 import { testConnector } from '../helpers/publish-connection.ts';
 import { startTestS3, type TestS3 } from '../helpers/s3-server.ts';
 import { startStsServer, type StsServer } from '../helpers/sts-server.ts';
@@ -281,6 +283,43 @@ test('the command: production with --yes publishes and reports one line per site
   assert.is(published.code, 0, published.stderr);
   assert.match(published.stdout, /published fixture\.test → production: uploaded \d+ files \([^)]+\), 0 unchanged, deleted 0 files, no invalidation in \d+ ms/);
   assert.ok(writes().some((request) => request.key === 'index.html'));
+});
+
+test('npm run s3:local, as the command starts it: publish --env local uploads the site, and a second publish uploads nothing', async (ctx) => {
+  const port = await freePort();
+  const local = `  local:\n    url: http://fixture.localhost:${port}\n    bucket: fixture.localhost\n    endpoint: http://127.0.0.1:${port}\n`;
+  await ctx.tmp.write(fixtureSite({ extraConfig: local, pages: { 'content/about.md': about } }));
+  // What `npm run s3:local` runs (package.json), with the fixture as the repository.
+  const server = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/s3-local/main.ts'), '--root', ctx.tmp.dir, '--dir', path.join(ctx.tmp.dir, '.s3-local')], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: '1' },
+    detached: true,
+  });
+  let printed = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    server.stdout.on('data', (chunk: Buffer) => {
+      printed += chunk.toString();
+      if (printed.includes('Publish with:')) resolve();
+    });
+    server.once('exit', (code) => reject(new Error(`s3:local exited with code ${code}: ${printed}`)));
+  });
+  try {
+    await ready;
+    assert.match(printed, `Local S3 server on http://127.0.0.1:${port}`);
+    const first = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'local']);
+    assert.is(first.code, 0, first.stderr);
+    assert.match(first.stdout, /published fixture\.test → local: uploaded [1-9]\d* files \([^)]+\), 0 unchanged, deleted 0 files, no invalidation/);
+    assert.match(printed, /^200 PutObject +fixture\.localhost\/about\/index\.html /m);
+    const before = printed.length;
+    const second = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'local']);
+    assert.is(second.code, 0, second.stderr);
+    assert.match(second.stdout, /published fixture\.test → local: uploaded 0 files \(0 B\), [1-9]\d* unchanged, deleted 0 files, no invalidation/);
+    // The server's own request lines: the second run wrote only the lock, its deploy record and the pointer.
+    const puts = printed.slice(before).split('\n').filter((line) => / PutObject /.test(line)).map((line) => line.split(/\s+/)[2]);
+    assert.ok(puts.length > 0 && puts.every((key) => key?.startsWith('fixture.localhost/.publish/')), puts.join('\n'));
+  } finally {
+    await stopCli(server);
+  }
 });
 
 test.run();
