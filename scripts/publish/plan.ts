@@ -244,8 +244,12 @@ function staleKeys(uploads: readonly PlannedUpload[], deletes: readonly PlannedD
       const key = input.prefix + relative;
       if (stale.has(key)) continue;
       const now = remoteByKey.get(key);
-      if (!now) stale.set(key, 'gone since the last deploy record (an interrupted publish?)');
-      else if (now.etag !== etag) stale.set(key, 'changed since the last deploy record (an interrupted publish?)');
+      if (now) {
+        if (now.etag !== etag) stale.set(key, 'changed since the last deploy record (an interrupted publish?)');
+      } else if (!isFingerprinted(key)) {
+        // Deleted by a stopped publish: a fingerprinted one is exempt as above.
+        stale.set(key, 'gone since the last deploy record (an interrupted publish?)');
+      }
     }
   }
   return [...stale].map(([key, reason]) => ({ key, reason })).sort((a, b) => compareKeys(a.key, b.key));

@@ -194,6 +194,21 @@ test('an object changed since the last deploy record is invalidated even when it
   assert.equal(result.invalidations[0]?.paths, ['/assets/site.css', '/gone.html']);
 });
 
+test('gone since the last deploy record (an interrupted publish): pages and plain files are invalidated, fingerprinted assets are not', () => {
+  const files = local(site);
+  for (const [key, invalidated] of [
+    ['old/index.html', ['/old/', '/old/index.html']],
+    ['assets/old.css', ['/assets/old.css']],
+    ['assets/app.77aa88bb.js', []],
+    ['assets/chunk-5XKQ3ZT7.js', []],
+  ] as const) {
+    const remote = published(files.files);
+    remote.previous!.record.objects[key] = ['1'.repeat(32), 'h', ''];
+    const result = plan({ local: files, remote });
+    assert.equal(result.invalidations[0]?.paths ?? [], invalidated, key);
+  }
+});
+
 test('an ETag that is not an MD5 (multipart, KMS): equal SHA-256 in metadata is unchanged; without it the object is re-uploaded once', () => {
   const files = local({ 'big.bin': 'x'.repeat(64) });
   const file = files.files[0]!;
