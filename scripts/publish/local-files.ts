@@ -28,30 +28,30 @@ export interface NestedPrefix {
 
 export interface LocalFile {
   /** Where the bytes are, inside the output tree. */
-  path: string;
+  readonly path: string;
   /** Full bucket key: the environment's prefix and the path. */
-  key: string;
-  size: number;
-  md5: string;
-  sha256: string;
-  contentType: string;
-  cacheControl: string;
+  readonly key: string;
+  readonly size: number;
+  readonly md5: string;
+  readonly sha256: string;
+  readonly contentType: string;
+  readonly cacheControl: string;
   /** A short hash of the headers we set, stored in the object's metadata and the deploy record. */
-  headerHash: string;
-  html: boolean;
-  fingerprinted: boolean;
+  readonly headerHash: string;
+  readonly html: boolean;
+  readonly fingerprinted: boolean;
   /** Set for a directory index served at `dir/`: the file it repeats (`dir/index.html`). */
-  aliasOf?: string;
+  readonly aliasOf?: string;
 }
 
 export interface SkippedFile {
-  path: string;
-  reason: string;
+  readonly path: string;
+  readonly reason: string;
 }
 
 export interface LocalSet {
-  files: LocalFile[];
-  skipped: SkippedFile[];
+  readonly files: readonly LocalFile[];
+  readonly skipped: readonly SkippedFile[];
 }
 
 export interface LocalOptions {

@@ -47,6 +47,11 @@ export interface KeptEntry {
   readonly objects?: number;
 }
 
+export interface StaleEntry {
+  readonly key: string;
+  readonly reason: string;
+}
+
 export interface PlannedInvalidation {
   readonly distributionId: string;
   readonly originPath: string;
@@ -75,7 +80,7 @@ export interface Plan {
   /** Built files that are never uploaded. */
   readonly skipped: readonly SkippedFile[];
   /** Keys whose cached copy is stale: replaced, deleted, or changed since the last deploy record. */
-  readonly stale: readonly { key: string; reason: string }[];
+  readonly stale: readonly StaleEntry[];
   /** One per distribution that has paths to invalidate. */
   readonly invalidations: readonly PlannedInvalidation[];
   /** Distributions declared for the environment, for the report ("no distribution: nothing to invalidate"). */
@@ -233,7 +238,7 @@ function deleteReason(relative: string, publish: PublishConfig): string {
  * they now match the build: the publish that changed them stopped before
  * its invalidation.
  */
-function staleKeys(uploads: readonly PlannedUpload[], deletes: readonly PlannedDelete[], input: PlanInput): { key: string; reason: string }[] {
+function staleKeys(uploads: readonly PlannedUpload[], deletes: readonly PlannedDelete[], input: PlanInput): StaleEntry[] {
   const stale = new Map<string, string>();
   for (const upload of uploads) if (upload.replaces) stale.set(upload.key, upload.reason);
   for (const deletion of deletes) if (!isFingerprinted(deletion.key)) stale.set(deletion.key, 'deleted');
