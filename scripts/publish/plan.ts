@@ -7,7 +7,7 @@
 import type { Distribution, PublishConfig } from '../config/schema.ts';
 import { compareKeys, isFingerprinted, skipReason, type LocalFile, type LocalSet, type SkippedFile } from './local-files.ts';
 import type { RemoteObject, RemoteState } from './remote.ts';
-import { CLOUDFRONT_LIMITS, FREE_PATHS_PER_MONTH, invalidationPaths, worstCaseCostUsd } from './invalidation.ts';
+import { FREE_PATHS_PER_MONTH, invalidationPaths, worstCaseCostUsd } from './invalidation.ts';
 import { archiveCopies, type ArchiveCopy } from './archive.ts';
 import type { ListedObject } from './ports.ts';
 
@@ -167,10 +167,11 @@ export function planPublish(input: PlanInput): Plan {
 
   // Nested prefixes were never among the remote objects: only the site's own count.
   const siteObjects = input.remote.objects.length - keptObjects.length;
-  const refusals = [
-    ...deleteLimitRefusal(deletes.length, siteObjects, input),
-    ...invalidations.flatMap((invalidation) => invalidationLimitRefusal(invalidation)),
-  ];
+  // No check against CloudFront's limits here: one publish cannot pass them
+  // (the schema caps maxInvalidationPaths at 3,000, invalidation.ts uses at
+  // most 5 wildcards), and what is already in progress only CloudFront
+  // knows; its refusal stops apply with a clear message (cloudfront-cdn.ts).
+  const refusals = deleteLimitRefusal(deletes.length, siteObjects, input);
   const invalidationPathCount = invalidations.reduce((sum, invalidation) => sum + invalidation.paths.length, 0);
 
   return {
@@ -268,13 +269,6 @@ function deleteLimitRefusal(deletes: number, siteObjects: number, input: PlanInp
   const percent = (value: number) => `${Math.round(value * 1000) / 10}%`;
   return [
     `${input.site} (${input.environment}) would delete ${deletes.toLocaleString('en-US')} of its ${siteObjects.toLocaleString('en-US')} objects in s3://${input.bucket}/${input.prefix} (${percent(share)}); the limit is ${count.toLocaleString('en-US')} objects or ${percent(fraction)} of the site. Review the deletions with --dry-run, then re-run with --allow-deletes, or raise publish.deleteLimit in ${input.configFile}.`,
-  ];
-}
-
-function invalidationLimitRefusal(invalidation: PlannedInvalidation): string[] {
-  if (invalidation.paths.length <= CLOUDFRONT_LIMITS.paths && invalidation.wildcards <= CLOUDFRONT_LIMITS.wildcards) return [];
-  return [
-    `The invalidation for distribution ${invalidation.distributionId} needs ${invalidation.paths.length} paths with ${invalidation.wildcards} wildcards; CloudFront allows ${CLOUDFRONT_LIMITS.paths} paths and ${CLOUDFRONT_LIMITS.wildcards} wildcards in progress. Lower publish.maxInvalidationPaths.`,
   ];
 }
 
