@@ -88,7 +88,9 @@ export async function acquireLock(options: LockOptions): Promise<HeldLock> {
   let since: string | undefined;
 
   // Three rounds: the lock may be released, or taken over by a third
-  // publish, between our failed put and our read of it.
+  // publish, between our failed put and our read of it, or between that
+  // read and our takeover (a put with If-Match on a key that is gone is not
+  // written: the next round's put creates it).
   for (let round = 0; round < 3; round++) {
     const body = bodyAt(now());
     const created = await options.store.putIfAbsent(lockRequest(key, body));

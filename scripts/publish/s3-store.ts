@@ -88,6 +88,9 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
       return { written: true, etag: normaliseEtag(result.ETag) };
     } catch (error) {
       if (isConditionFailed(error)) return { written: false };
+      // If-Match on a key that is gone: S3 answers 404 NoSuchKey. Not
+      // written either — the version it named no longer exists.
+      if (condition.IfMatch !== undefined && isMissingKey(error)) return { written: false };
       return fail('write', error, request.key);
     }
   };
@@ -224,6 +227,13 @@ function isConditionFailed(error: unknown): boolean {
   const name = (error as { name?: string }).name;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412 || status === 409;
+}
+
+/** A 404 about the key, not the bucket (NoSuchBucket is also a 404, and must stay an error). */
+function isMissingKey(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return name === 'NoSuchKey' || (status === 404 && name !== 'NoSuchBucket');
 }
 
 function isNotFound(error: unknown): boolean {

@@ -12,7 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { workspaceAt } from '../../scripts/config/sites.ts';
 import { PublishError } from '../../scripts/errors.ts';
-import { acquireLock, type LockBody } from '../../scripts/publish/lock.ts';
+import { acquireLock, parseLock, type LockBody } from '../../scripts/publish/lock.ts';
 import type { ObjectStore } from '../../scripts/publish/ports.ts';
 import { publishSites, type PublishOptions } from '../../scripts/publish/publish.ts';
 import { rejects } from '../helpers/assert.ts';
@@ -204,6 +204,40 @@ test('a lock taken over from under a publish: renewing it fails with who took it
   await lock.release();
   assert.equal(warnings, [`the lock s3://${ctx.bucket}/${LOCK} was no longer this publish's when it ended, so it was left in place.`]);
   assert.ok(await store.head(LOCK));
+});
+
+test('a lock removed by hand while held: renewing it says it was removed (S3 answers a put with If-Match on a missing key 404)', async (ctx) => {
+  const store = servers.s3.store(ctx.bucket);
+  const lock = await acquireLock({ store, prefix: '', site: 'fixture.test', environment: 'edge', command: 'publish', by: { arn: 'arn:test:me', user: 'me', host: 'here' }, minutes: 1, logger: quiet });
+  await store.delete([LOCK]);
+  servers.s3.log.clear();
+  const error = await rejects(() => lock.renew(), PublishError);
+  assert.is(error.message, `Stopped: the lock of fixture.test → edge (s3://${ctx.bucket}/${LOCK}) was removed while this publish held it; publish again.`);
+  assert.equal(servers.s3.log.requests.map((request) => [request.operation, request.status]), [['PutObject', 404], ['GetObject', 404]]);
+  await lock.release();
+});
+
+test('an expired lock released between the takeover\'s read and its conditional put: the next round creates the lock', async (ctx) => {
+  const store = servers.s3.store(ctx.bucket);
+  const now = Date.now();
+  await placeLock(store, lockBody({ since: new Date(now - 90 * 60_000), expiresAt: new Date(now - 60 * 60_000) }));
+  servers.s3.log.clear();
+  // The second put of the lock is the takeover (If-Match on the dead holder's ETag).
+  let puts = 0;
+  servers.s3.log.hold((request) => request.operation === 'PutObject' && request.key === LOCK && ++puts === 2);
+  const by = { arn: 'arn:test:me', user: 'me', host: 'here' };
+  const acquiring = acquireLock({ store, prefix: '', site: 'fixture.test', environment: 'edge', command: 'publish', by, minutes: 1, logger: quiet });
+  await heldWhile(acquiring);
+  await store.delete([LOCK]);
+  servers.s3.log.release();
+  const lock = await acquiring;
+  assert.equal(
+    servers.s3.log.requests.filter((request) => request.key === LOCK).map((request) => [request.operation, request.status]),
+    [['PutObject', 412], ['GetObject', 200], ['PutObject', 404], ['PutObject', 200]],
+  );
+  assert.is(parseLock((await store.get(LOCK))!)?.token, lock.body.token);
+  await lock.release();
+  assert.is(await store.head(LOCK), undefined);
 });
 
 test('Ctrl-C during a publish: requests in flight finish, nothing more is sent, the lock is released, exit 130', async (ctx) => {
