@@ -128,10 +128,22 @@ function held(options: LockOptions, key: string, body: LockBody, firstEtag: stri
   let writtenAt = now().getTime();
   let timer: NodeJS.Timeout | undefined;
   let released = false;
+  // The renewal in flight: release() waits for it, or its put could land
+  // after the delete read the ETag, and the delete (If-Match on the old
+  // ETag) would leave the lock for the next publish to be refused by.
+  let renewing: Promise<void> | undefined;
   const where = `s3://${options.store.bucket}/${key}`;
 
-  const renew = async () => {
-    if (released) return;
+  const renew = (): Promise<void> => {
+    if (released) return Promise.resolve();
+    const attempt = renewOnce().finally(() => {
+      if (renewing === attempt) renewing = undefined;
+    });
+    renewing = attempt;
+    return attempt;
+  };
+
+  const renewOnce = async () => {
     const next = bodyAt(now());
     const result = await options.store.putIfMatch(lockRequest(key, next), etag);
     if (result.written) {
@@ -161,6 +173,8 @@ function held(options: LockOptions, key: string, body: LockBody, firstEtag: stri
     keepAlive(onLost) {
       const every = Math.max(1000, Math.floor((options.minutes * 60_000) / 3));
       timer = setInterval(() => {
+        // A slow renewal is not overtaken by the next one on the same ETag.
+        if (renewing) return;
         renew().catch((error: unknown) => {
           if (timer) clearInterval(timer);
           onLost(error instanceof PublishError ? error : new PublishError(`Could not renew the lock ${where}: ${String(error)}`, { cause: error }));
@@ -173,6 +187,8 @@ function held(options: LockOptions, key: string, body: LockBody, firstEtag: stri
       if (timer) clearInterval(timer);
       if (released) return;
       released = true;
+      // Its failure (a lost lock) is reported by whoever started it.
+      await renewing?.catch(() => undefined);
       try {
         const removed = await options.store.deleteIfMatch(key, etag);
         if (!removed) options.logger.warn(`the lock ${where} was no longer this publish's when it ended, so it was left in place.`);

@@ -240,6 +240,26 @@ test('an expired lock released between the takeover\'s read and its conditional 
   assert.is(await store.head(LOCK), undefined);
 });
 
+test('a renewal in flight when the publish ends: the release waits for it, then removes the lock (not left for the next publish to be refused by)', async (ctx) => {
+  const store = servers.s3.store(ctx.bucket);
+  const warnings: string[] = [];
+  const by = { arn: 'arn:test:me', user: 'me', host: 'here' };
+  // A third of 3 s is the shortest renewal interval (1 s).
+  const lock = await acquireLock({ store, prefix: '', site: 'fixture.test', environment: 'edge', command: 'publish', by, minutes: 0.05, logger: { info() {}, warn: (message) => warnings.push(message) } });
+  servers.s3.log.clear();
+  servers.s3.log.hold((request) => request.operation === 'PutObject' && request.key === LOCK);
+  let lost: PublishError | undefined;
+  lock.keepAlive((error) => (lost = error));
+  await servers.s3.log.held();
+  const releasing = lock.release();
+  servers.s3.log.release();
+  await releasing;
+  assert.equal(warnings, []);
+  assert.is(lost, undefined);
+  assert.equal(servers.s3.log.requests.filter((request) => request.key === LOCK).map((request) => [request.operation, request.status]), [['PutObject', 200], ['DeleteObject', 204]]);
+  assert.is(await store.head(LOCK), undefined);
+});
+
 test('Ctrl-C during a publish: requests in flight finish, nothing more is sent, the lock is released, exit 130', async (ctx) => {
   await site(ctx);
   servers.s3.log.hold((request) => request.operation === 'PutObject' && !request.key.startsWith('.publish/'));
