@@ -204,6 +204,7 @@ export async function runJobs(jobs: readonly Job[], options: RunOptions, context
   const locks: HeldLock[] = [];
   const prepared: Array<Prepared & { job: Job; ports: Ports }> = [];
   let outcome: PublishOutcome;
+  let verifying = false;
   try {
     if (!options.dryRun) {
       for (const job of jobs) {
@@ -252,31 +253,43 @@ export async function runJobs(jobs: readonly Job[], options: RunOptions, context
       entry.publish.report = report;
       await prune(entry, report.deployRecordKey, report.record, env.prefix, site.publish.keepDeploys, options.logger);
     }
+    verifying = Boolean(options.wait);
   } catch (error) {
     // Whatever failed on the way out of a stopped publish, the stop is the news.
     throw interrupts.stopped ?? error;
   } finally {
     for (const lock of locks) await lock.release();
     interrupts.dispose();
-    for (const entry of prepared) await entry.cleanup?.().catch(() => undefined);
+    if (!verifying) await cleanUp(prepared);
   }
 
-  if (options.wait) {
-    const tuning = typeof options.wait === 'object' ? options.wait : {};
-    for (const entry of prepared) {
-      const report = entry.publish.report!;
-      options.logger.info(`${report.site} → ${report.environment}: verifying ${entry.job.target.env.url}`);
-      entry.publish.verification = await verifyDeploy({
-        url: entry.job.target.env.url,
-        cdn: entry.job.connection.cdn,
-        invalidations: report.invalidations,
-        expectedPage: (page) => entry.expectedPage(page),
-        logger: options.logger,
-        ...tuning,
-      });
+  // --wait reads the pages it compares from the prepared trees, so those
+  // are removed only afterwards (a rollback's restorer writes into its
+  // temporary tree as it reads).
+  if (verifying) {
+    try {
+      const tuning = typeof options.wait === 'object' ? options.wait : {};
+      for (const entry of prepared) {
+        const report = entry.publish.report!;
+        options.logger.info(`${report.site} → ${report.environment}: verifying ${entry.job.target.env.url}`);
+        entry.publish.verification = await verifyDeploy({
+          url: entry.job.target.env.url,
+          cdn: entry.job.connection.cdn,
+          invalidations: report.invalidations,
+          expectedPage: (page) => entry.expectedPage(page),
+          logger: options.logger,
+          ...tuning,
+        });
+      }
+    } finally {
+      await cleanUp(prepared);
     }
   }
   return outcome;
+}
+
+async function cleanUp(prepared: readonly Prepared[]): Promise<void> {
+  for (const entry of prepared) await entry.cleanup?.().catch(() => undefined);
 }
 
 async function prune(entry: { ports: Ports; publish: SitePublish }, key: string, record: DeployRecord, prefix: string, keep: number, logger: Logger): Promise<void> {

@@ -5,6 +5,8 @@
  * before any write.
  */
 import { createHash } from 'node:crypto';
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,6 +16,7 @@ import { CURRENT_POINTER, parseDeployRecord, parsePointer } from '../../scripts/
 import type { Ports } from '../../scripts/publish/ports.ts';
 import { rollbackSites, type RollbackOptions } from '../../scripts/publish/rollback.ts';
 import { rejects } from '../helpers/assert.ts';
+import { serveBucket } from '../helpers/bucket-website.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir, type TempDir, type Tree } from '../helpers/fixture.ts';
 import { environmentYaml, startPublishServers, type PublishServers } from '../helpers/publish-servers.ts';
@@ -203,6 +206,29 @@ test('the command: --rollback restores the previous deploy and says so', async (
   assert.match(result.stdout, `  rollback    to build a (published `);
   assert.match(result.stdout, /rolled back fixture\.test → edge: uploaded 4 files \([^)]+\), 1 unchanged, deleted 2 files, invalidated 6 paths on E2EDGEDIST001 \(I\d+\) in \d+ ms\n {2}now serving build a again \(restored from \.publish\/deploys\/[^)]+-a\.json\)/);
   assert.equal(await served(ctx), A);
+});
+
+test('the command: --rollback --wait checks the restored page and leaves no temporary folder behind', async (ctx) => {
+  const website = await serveBucket(servers.s3.store(ctx.bucket));
+  try {
+    // A page both deploys share: the rollback does not upload it, so --wait reads it from the bucket after the apply.
+    const target = await treeTarget(ctx.tmp.dir, environmentYaml('edge', { bucket: ctx.bucket, endpoint: servers.s3.endpoint, distributions: [DISTRIBUTION], url: `${website.url}/team/index.html` }));
+    const ports = servers.connect()(target);
+    await publishTree(ctx.tmp.dir, target, ports, { ...A, 'team/index.html': html('Team') }, 'a');
+    await publishTree(ctx.tmp.dir, target, ports, { ...B, 'team/index.html': html('Team') }, 'b', { allowDeletes: true });
+    servers.clear();
+    servers.cloudfront.completeOnPoll(1);
+    const tmp = path.join(ctx.tmp.dir, 'tmp');
+    await mkdir(tmp);
+    const result = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'edge', '--rollback', '--allow-deletes', '--wait'], {
+      env: { TMPDIR: tmp, AWS_ENDPOINT_URL_CLOUDFRONT: servers.cloudfront.endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    assert.is(result.code, 0, result.stderr);
+    assert.match(result.stdout, `verified: ${website.url}/team/index.html serves build-id team (team/index.html)`);
+    assert.equal((await readdir(tmp)).filter((name) => name.startsWith('publish-rollback-')), []);
+  } finally {
+    await website.close();
+  }
 });
 
 test.run();
