@@ -12,11 +12,16 @@
  * A URL that cannot be reached from here (a private staging host, no network)
  * skips the check with a note rather than failing a publish that succeeded;
  * a page that answers with other content fails it.
+ *
+ * It also asks the public URL for the deploy pointer (`.publish/current.json`):
+ * the deploy records list every object and the publisher's ARN, and nothing
+ * else notices when the bucket policy that hides them is missing.
  */
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PublishError } from '../errors.ts';
 import type { Logger } from '../build/context.ts';
+import { CURRENT_POINTER, parsePointer } from './deploy-record.ts';
 import type { Cdn } from './ports.ts';
 
 export interface Verification {
@@ -28,6 +33,8 @@ export interface Verification {
   expected?: string;
   live?: string;
   note?: string;
+  /** The public URL that served the deploy pointer, when it did (it should answer 403 or 404). */
+  recordsExposed?: string;
 }
 
 export interface VerifyOptions {
@@ -74,12 +81,18 @@ export async function verifyDeploy(options: VerifyOptions): Promise<Verification
     invalidations.push({ distributionId: invalidation.distributionId, id: invalidation.id, status, polls });
   }
 
-  const base = { url: options.url, page, invalidations };
+  const fetchPage = options.fetchPage ?? defaultFetch;
+  const recordsExposed = await servedPointer(recordsUrlFor(options.url), fetchPage);
+  if (recordsExposed) {
+    options.logger.warn(
+      `${recordsExposed} serves this environment's deploy pointer to anyone, so its deploy records (every object, and the publisher's ARN) are public; add the "NeverServePublishRecords" statement to the bucket policy (README, "AWS permissions").`,
+    );
+  }
+  const base = { url: options.url, page, invalidations, ...(recordsExposed ? { recordsExposed } : {}) };
   const expectedBytes = await options.expectedPage(page);
   const expected = expectedBytes && buildIdIn(expectedBytes.toString('utf8'));
   if (!expected) return { ...base, result: 'skipped', note: `the published ${page} has no <meta name="build-id">, so there is nothing to compare` };
 
-  const fetchPage = options.fetchPage ?? defaultFetch;
   const attempts = options.attempts ?? 3;
   let live: string | undefined;
   let status = 0;
@@ -124,6 +137,25 @@ export function pageForUrl(url: string): string {
   if (pathname === '' || pathname.endsWith('/')) return `${pathname}index.html`;
   const last = pathname.slice(pathname.lastIndexOf('/') + 1);
   return last.includes('.') ? pathname : `${pathname}/index.html`;
+}
+
+/**
+ * Where the URL would serve the deploy pointer: the URL's root is the
+ * environment's prefix (as for `pageForUrl`), where `<prefix>.publish/` lives.
+ */
+export function recordsUrlFor(url: string): string {
+  return new URL(`/${CURRENT_POINTER}`, url).href;
+}
+
+/** The URL when it answers with a deploy pointer; a 403, a 404, an error page (a SPA's 200 fallback) or no answer is fine. */
+async function servedPointer(url: string, fetchPage: (url: string) => Promise<{ status: number; body: string }>): Promise<string | undefined> {
+  try {
+    const answer = await fetchPage(url);
+    return answer.status === 200 && parsePointer(Buffer.from(answer.body)) ? url : undefined;
+  } catch {
+    // Unreachable: the page check says so.
+    return undefined;
+  }
 }
 
 async function defaultFetch(url: string): Promise<{ status: number; body: string }> {

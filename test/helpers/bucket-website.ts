@@ -3,10 +3,13 @@
  * 127.0.0.1 that serves what the bucket holds (through the publisher's own
  * store adapter), like a CDN in front of it — `/` and `/dir/` serve the
  * folder's index.html. `stale()` makes it keep answering with an old page,
- * as a cache that was not invalidated would.
+ * as a cache that was not invalidated would. The publisher's records under
+ * `.publish/` answer 403, as the README's bucket policy makes them, unless
+ * `servePublishRecords` models a bucket without that statement.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RESERVED_PREFIX } from '../../scripts/publish/local-files.ts';
 import type { ObjectStore } from '../../scripts/publish/ports.ts';
 
 export interface BucketWebsite {
@@ -18,7 +21,7 @@ export interface BucketWebsite {
   close(): Promise<void>;
 }
 
-export async function serveBucket(store: ObjectStore, prefix = ''): Promise<BucketWebsite> {
+export async function serveBucket(store: ObjectStore, prefix = '', options: { servePublishRecords?: boolean } = {}): Promise<BucketWebsite> {
   const requests: string[] = [];
   let staleBody: string | undefined;
   const server = http.createServer(async (req, res) => {
@@ -26,6 +29,7 @@ export async function serveBucket(store: ObjectStore, prefix = ''): Promise<Buck
     requests.push(pathname);
     if (staleBody !== undefined) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(staleBody);
     const key = prefix + (pathname.endsWith('/') ? `${pathname}index.html` : pathname).replace(/^\/+/, '');
+    if (!options.servePublishRecords && key.startsWith(`${prefix}${RESERVED_PREFIX}`)) return void res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>AccessDenied</Code></Error>');
     try {
       const body = await store.get(key);
       if (!body) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

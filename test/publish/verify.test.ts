@@ -89,6 +89,8 @@ test('after the invalidation completes, the public page serves the build-id of t
   const first = await publish(ctx);
   // A first publish replaces nothing, so there is nothing to wait for: the page is checked at once.
   assert.equal(first.sites[0]!.verification, { url: ctx.website.url, page: 'index.html', invalidations: [], expected: await builtId(ctx), live: await builtId(ctx), result: 'match' });
+  // The deploy pointer was asked for, and hidden (403) as the README's bucket policy makes it: no recordsExposed above.
+  assert.ok(ctx.website.requests.includes('/.publish/current.json'));
 
   await ctx.tmp.write({ 'sites/fixture.test/content/index.md': home('Welcome aboard, again.') });
   servers.cloudfront.completeOnPoll(3);
@@ -110,12 +112,29 @@ test('a page still served from a stale cache: a mismatch naming both build-ids, 
   const verification = outcome.sites[0]!.verification!;
   assert.equal([verification.result, verification.live, verification.note], ['mismatch', '0ld0ld0ld0ld0ld0', `${ctx.website.url} serves build-id 0ld0ld0ld0ld0ld0, not ${await builtId(ctx)}`]);
   // Asked again before concluding: an edge may lag the invalidation by seconds.
-  assert.is(ctx.website.requests.length, 3);
+  assert.is(ctx.website.requests.filter((request) => request === '/').length, 3);
   const error = mismatchError([{ site: 'fixture.test', environment: 'edge', verification }]);
   assert.is(
     error?.message,
     `fixture.test → edge was published, but ${ctx.website.url} serves build-id 0ld0ld0ld0ld0ld0, not ${await builtId(ctx)}; the published index.html has build-id ${await builtId(ctx)}. Check that the distribution serves this environment's bucket, and the page's caching.`,
   );
+});
+
+test('deploy records the public URL serves (the bucket policy does not hide .publish/): a warning naming the statement to add', async (ctx) => {
+  const website = await serveBucket(servers.s3.store(ctx.bucket), 'site/', { servePublishRecords: true });
+  try {
+    await ctx.tmp.write(fixtureSite({ extraConfig: environmentYaml('edge', { bucket: ctx.bucket, endpoint: servers.s3.endpoint, url: website.url, prefix: 'site/' }) }));
+    const warnings: string[] = [];
+    const outcome = await publish(ctx, { logger: { info() {}, warn: (message) => warnings.push(message) } });
+    const records = `${website.url}/.publish/current.json`;
+    const verification = outcome.sites[0]!.verification!;
+    assert.equal([verification.result, verification.recordsExposed], ['match', records]);
+    assert.equal(warnings, [
+      `${records} serves this environment's deploy pointer to anyone, so its deploy records (every object, and the publisher's ARN) are public; add the "NeverServePublishRecords" statement to the bucket policy (README, "AWS permissions").`,
+    ]);
+  } finally {
+    await website.close();
+  }
 });
 
 test('a public URL that cannot be reached: the check is skipped with a note, and the publish stands', async (ctx) => {
