@@ -18,15 +18,19 @@ export interface BucketWebsite {
   readonly requests: readonly string[];
   /** Serve this body for every page instead of the bucket's (undefined: the bucket again). */
   stale(body: string | undefined): void;
+  /** Answer every request with this status (a host behind a login or an IP allow-list; undefined: serve again). */
+  refuse(status: number | undefined): void;
   close(): Promise<void>;
 }
 
 export async function serveBucket(store: ObjectStore, prefix = '', options: { servePublishRecords?: boolean } = {}): Promise<BucketWebsite> {
   const requests: string[] = [];
   let staleBody: string | undefined;
+  let refusal: number | undefined;
   const server = http.createServer(async (req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
     requests.push(pathname);
+    if (refusal !== undefined) return void res.writeHead(refusal, { 'content-type': 'text/plain' }).end('not for you');
     if (staleBody !== undefined) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(staleBody);
     const key = prefix + (pathname.endsWith('/') ? `${pathname}index.html` : pathname).replace(/^\/+/, '');
     if (!options.servePublishRecords && key.startsWith(`${prefix}${RESERVED_PREFIX}`)) return void res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>AccessDenied</Code></Error>');
@@ -45,6 +49,9 @@ export async function serveBucket(store: ObjectStore, prefix = '', options: { se
     requests,
     stale(body) {
       staleBody = body;
+    },
+    refuse(status) {
+      refusal = status;
     },
     close: () =>
       new Promise<void>((resolve) => {

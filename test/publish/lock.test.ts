@@ -260,35 +260,37 @@ test('a renewal in flight when the publish ends: the release waits for it, then 
   assert.is(await store.head(LOCK), undefined);
 });
 
-test('Ctrl-C during a publish: requests in flight finish, nothing more is sent, the lock is released, exit 130', async (ctx) => {
-  await site(ctx);
-  servers.s3.log.hold((request) => request.operation === 'PutObject' && !request.key.startsWith('.publish/'));
-  const child = spawn(process.execPath, cliArgs(['--root', ctx.tmp.dir, 'publish', '--env', 'edge']), { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
-  let stderr = '';
-  let signalled: () => void = () => undefined;
-  const sawStop = new Promise<void>((resolve) => (signalled = resolve));
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    if (stderr.includes('SIGINT: stopping')) signalled();
+for (const [signal, what] of [['SIGINT', 'Ctrl-C'], ['SIGTERM', 'SIGTERM (CI cancelling the job)']] as const) {
+  test(`${what} during a publish: requests in flight finish, nothing more is sent, the lock is released, exit 130`, async (ctx) => {
+    await site(ctx);
+    servers.s3.log.hold((request) => request.operation === 'PutObject' && !request.key.startsWith('.publish/'));
+    const child = spawn(process.execPath, cliArgs(['--root', ctx.tmp.dir, 'publish', '--env', 'edge']), { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    let signalled: () => void = () => undefined;
+    const sawStop = new Promise<void>((resolve) => (signalled = resolve));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes(`${signal}: stopping`)) signalled();
+    });
+    child.stdout.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      await heldWhile(exited);
+      assert.ok(await servers.s3.store(ctx.bucket).head(LOCK), 'the publish holds its lock');
+      child.kill(signal);
+      await Promise.race([sawStop, exited]);
+      servers.s3.log.release();
+      assert.is(await exited, 130, stderr);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    assert.match(stderr, `error: Publishing was interrupted (${signal}): requests in flight finished, nothing further was sent, and the locks were released.`);
+    const store = servers.s3.store(ctx.bucket);
+    assert.is(await store.head(LOCK), undefined);
+    assert.equal(await store.list('.publish/deploys/'), []);
+    const last = servers.s3.log.requests.filter((request) => request.method !== 'GET' && request.method !== 'HEAD').at(-1);
+    assert.equal([last?.operation, last?.key], ['DeleteObject', LOCK]);
   });
-  child.stdout.resume();
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  try {
-    await heldWhile(exited);
-    assert.ok(await servers.s3.store(ctx.bucket).head(LOCK), 'the publish holds its lock');
-    child.kill('SIGINT');
-    await Promise.race([sawStop, exited]);
-    servers.s3.log.release();
-    assert.is(await exited, 130, stderr);
-  } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  }
-  assert.match(stderr, 'error: Publishing was interrupted (SIGINT): requests in flight finished, nothing further was sent, and the locks were released.');
-  const store = servers.s3.store(ctx.bucket);
-  assert.is(await store.head(LOCK), undefined);
-  assert.equal(await store.list('.publish/deploys/'), []);
-  const last = servers.s3.log.requests.filter((request) => request.method !== 'GET' && request.method !== 'HEAD').at(-1);
-  assert.equal([last?.operation, last?.key], ['DeleteObject', LOCK]);
-});
+}
 
 test.run();

@@ -165,6 +165,49 @@ test('credentials that expire: preflight shows when and who, then reads the buck
   assert.equal(servers.cloudfront.requests.map((request) => request.operation), ['GetDistribution']);
 });
 
+/**
+ * Credentials from the shell (AWS_ACCESS_KEY_ID, …, AWS_CREDENTIAL_EXPIRATION), through the real chain. An
+ * environment on a loopback endpoint signs with s3rver's pair instead, so this one names no endpoint and the
+ * SDK's own AWS_ENDPOINT_URL_S3 points its client at the test server.
+ */
+async function shellCredentials(ctx: Ctx, expiresInMinutes: number): Promise<{ env: NodeJS.ProcessEnv; expiration: string }> {
+  await ctx.tmp.write(fixtureSite({ extraConfig: `  edge:\n    url: https://edge.fixture.test\n    bucket: ${ctx.bucket}\n` }));
+  await awsFiles(ctx, {});
+  const expiration = new Date(Date.now() + expiresInMinutes * 60_000).toISOString();
+  return {
+    expiration,
+    env: {
+      ...awsEnv(ctx),
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_SESSION_TOKEN: 'fake-session',
+      AWS_CREDENTIAL_EXPIRATION: expiration,
+      AWS_ENDPOINT_URL_S3: servers.s3.endpoint,
+    },
+  };
+}
+
+test('expired credentials in environment variables: refused with how to renew them, and no request anywhere', async (ctx) => {
+  const shell = await shellCredentials(ctx, -60);
+  const result = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'edge'], { env: shell.env });
+  assert.is(result.code, 1, result.stderr);
+  assert.match(
+    result.stderr,
+    `error: The AWS credentials from environment variables (AWS_ACCESS_KEY_ID) expired at ${shell.expiration}; renew them with \`export fresh AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or unset them and use a profile)\` and publish again.`,
+  );
+  assert.not.ok(hasStackTrace(result.stderr), result.stderr);
+  noRequests();
+});
+
+test('credentials in environment variables that expire later: preflight shows when, then reaches the bucket with them (a dry run)', async (ctx) => {
+  const shell = await shellCredentials(ctx, 125);
+  const result = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'edge', '--dry-run'], { env: shell.env });
+  assert.is(result.code, 0, result.stderr);
+  assert.match(result.stderr, new RegExp(`preflight {2}credentials: environment variables \\(AWS_ACCESS_KEY_ID\\), expire ${shell.expiration.replace(/\./g, '\\.')} \\(in 2 h [45] min\\)`));
+  assert.match(result.stderr, `preflight  identity: ${servers.sts.arnFor('S3RVER')}`);
+  assert.equal(servers.s3.log.requests.map((request) => [request.operation, request.bucket]), [['HeadBucket', ctx.bucket], ['ListObjectsV2', ctx.bucket]]);
+});
+
 test('placeholder resource ids: refused from the config, naming the keys, before credentials are even looked for', async (ctx) => {
   await ctx.tmp.write(
     fixtureSite({ extraConfig: environmentYaml('edge', { bucket: 'placeholder-edge', endpoint: servers.s3.endpoint, profile: 'edge', distributions: ['PLACEHOLDER-EDGE'] }) }),

@@ -13,6 +13,7 @@ import { parseDeployRecord } from '../../scripts/publish/deploy-record.ts';
 import { publishSites, type PublishOptions } from '../../scripts/publish/publish.ts';
 import { stagingGate } from '../../scripts/publish/staging-gate.ts';
 import { rejects } from '../helpers/assert.ts';
+import { hasStackTrace, runCli } from '../helpers/cli.ts';
 import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
 import { commitAll, onTestServers, startPublishServers, type PublishServers } from '../helpers/publish-servers.ts';
 import { fixtureSite, page } from '../helpers/sites.ts';
@@ -157,6 +158,14 @@ test('a dry run of a refused production publish shows the refusal with the plan,
   const outcome = await publish(ctx, 'production', { dryRun: true });
   assert.is(outcome.sites[0]!.stagingCheck?.result, 'refused');
   assert.ok(outcome.sites[0]!.plan.uploads.length > 0);
+  assert.equal(productionWrites(ctx), []);
+});
+
+test('the command: a refused production publish exits 1 with the refusal in one message, and writes nothing', async (ctx) => {
+  const result = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'production', '--yes']);
+  assert.is(result.code, 1, result.stderr);
+  assert.match(result.stderr, `error: ${refusal(ctx, `staging (s3://${ctx.staging}/) has no deploy record, so this source was never published there`)}`);
+  assert.not.ok(hasStackTrace(result.stderr), result.stderr);
   assert.equal(productionWrites(ctx), []);
 });
 

@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { workspaceAt } from '../../scripts/config/sites.ts';
 import { publishSites, type PublishOptions } from '../../scripts/publish/publish.ts';
 import { buildIdIn, mismatchError, pageForUrl } from '../../scripts/publish/verify.ts';
-import { runCli } from '../helpers/cli.ts';
+import { hasStackTrace, runCli } from '../helpers/cli.ts';
 import { serveBucket, type BucketWebsite } from '../helpers/bucket-website.ts';
 import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
 import { environmentYaml, startPublishServers, type PublishServers } from '../helpers/publish-servers.ts';
@@ -145,11 +145,35 @@ test('a public URL that cannot be reached: the check is skipped with a note, and
   assert.equal([outcome.sites[0]!.verification?.result, outcome.sites[0]!.verification?.note], ['skipped', `http://127.0.0.1:${port} is not reachable from here (ECONNREFUSED), so the build-id check was skipped`]);
 });
 
+test('a public URL that answers 401 or 403 (not public from here): the check is skipped with a note, and the publish stands', async (ctx) => {
+  await site(ctx, ctx.website.url, []);
+  const notes: Array<string | undefined> = [];
+  for (const status of [401, 403]) {
+    ctx.website.refuse(status);
+    const outcome = await publish(ctx);
+    assert.ok(outcome.sites[0]!.report);
+    assert.is(outcome.sites[0]!.verification?.result, 'skipped');
+    notes.push(outcome.sites[0]!.verification?.note);
+  }
+  assert.equal(notes, [401, 403].map((status) => `${ctx.website.url} answered HTTP ${status} (not public from here), so the build-id check was skipped`));
+});
+
 test('the command: --wait prints the verification', async (ctx) => {
   await site(ctx, ctx.website.url, []);
   const result = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'edge', '--wait']);
   assert.is(result.code, 0, result.stderr);
   assert.match(result.stdout, `  verified: ${ctx.website.url} serves build-id ${await builtId(ctx)} (index.html)`);
+});
+
+test('the command: a page still served stale after --wait exits 1 with the mismatch, once the files are published', async (ctx) => {
+  await site(ctx, ctx.website.url, []);
+  ctx.website.stale('<!doctype html><html><head><meta name="build-id" content="0ld0ld0ld0ld0ld0"></head></html>');
+  // The command asks three times, 10 s apart, before it concludes.
+  const result = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'edge', '--wait']);
+  assert.is(result.code, 1, result.stderr);
+  assert.match(result.stdout, /published fixture\.test → edge: uploaded \d+ files/);
+  assert.match(result.stderr, `error: fixture.test → edge was published, but ${ctx.website.url} serves build-id 0ld0ld0ld0ld0ld0, not ${await builtId(ctx)};`);
+  assert.not.ok(hasStackTrace(result.stderr), result.stderr);
 });
 
 /** A port nothing listens on (bound, then released). */
