@@ -7,8 +7,10 @@
  *                  with the renewal command when missing or already expired
  *                  (no network request is made with them)
  *   identity       STS GetCallerIdentity: AWS accepts them, and who they are
- *   buckets        HeadBucket on each environment bucket
- *   distributions  GetDistribution on each configured distribution
+ *   buckets        HeadBucket on each environment bucket, and for production
+ *                  on staging's too (the staging gate reads it after the build)
+ *   distributions  GetDistribution on each configured distribution; its
+ *                  origin in the bucket must have the configured originPath
  *
  * So credentials that are missing, expired or rejected never reach a bucket.
  * Placeholder resource ids are refused even earlier, from the config alone
@@ -27,7 +29,7 @@ export const EXPIRY_WARNING_MS = 15 * 60_000;
 export interface PreflightEntry {
   target: PublishTarget;
   connection: Connection;
-  /** Only read (the staging gate's staging bucket): no HeadBucket or distributions. */
+  /** Only read (the staging gate's staging bucket): HeadBucket, but no distributions. */
   readOnly?: boolean;
 }
 
@@ -80,14 +82,18 @@ export async function preflight(entries: readonly PreflightEntry[], options: { l
 
   // Buckets, then distributions: collected, so every missing one is named at once.
   const buckets = new Map<string, PreflightEntry>();
-  for (const entry of entries) if (!entry.readOnly) buckets.set(`${entry.target.env.endpoint ?? ''} ${entry.target.env.bucket}`, entry);
+  for (const entry of entries) {
+    const key = `${entry.target.env.endpoint ?? ''} ${entry.target.env.bucket}`;
+    if (!buckets.has(key)) buckets.set(key, entry);
+  }
   const bucketProblems: string[] = [];
   for (const entry of buckets.values()) {
     try {
       await entry.connection.store.checkBucket();
     } catch (error) {
       if (!(error instanceof PublishError)) throw error;
-      bucketProblems.push(error.message);
+      // Otherwise a production publish would wonder why staging is asked.
+      bucketProblems.push(entry.readOnly ? `${error.message.replace(/\.$/, '')} (${entry.target.envName}: production's staging gate reads its deploy record there).` : error.message);
     }
   }
   if (bucketProblems.length > 0) throw new PublishError(bucketProblems.join('\n'));
@@ -99,16 +105,25 @@ export async function preflight(entries: readonly PreflightEntry[], options: { l
   const distributionProblems: string[] = [];
   for (const entry of entries) {
     if (entry.readOnly) continue;
-    for (const configured of entry.target.env.distributions) {
+    for (const [index, configured] of entry.target.env.distributions.entries()) {
       if (seen.has(configured.id)) continue;
       seen.add(configured.id);
       try {
         const info = await entry.connection.cdn!.distribution(configured.id);
         distributions.push({ id: info.id, domainName: info.domainName, status: info.status, enabled: info.enabled });
         if (!info.enabled) warn(`CloudFront distribution ${info.id} (${entry.target.site.domain}, ${entry.target.envName}) is disabled: the files will be published and invalidated, but not served.`);
-        if (!servesBucket(info, entry.target.env.bucket)) {
+        const origins = info.origins.filter((origin) => inBucket(origin.domainName, entry.target.env.bucket));
+        if (origins.length === 0) {
           warn(
             `CloudFront distribution ${info.id} (${entry.target.site.domain}, ${entry.target.envName}) has no origin in the bucket ${entry.target.env.bucket} (its origins: ${info.origins.map((origin) => origin.domainName).join(', ') || 'none'}); check that ${entry.target.site.configFile} pairs the right bucket and distribution.`,
+          );
+        } else if (!origins.some((origin) => origin.originPath.replace(/\/+$/, '') === configured.originPath)) {
+          // A warning, like the pairing above: the files are published right,
+          // and only caching is affected (HTML revalidates), while the fix is
+          // one config value this sentence names.
+          const actual = origins[0]!.originPath.replace(/\/+$/, '');
+          warn(
+            `CloudFront distribution ${info.id} (${entry.target.site.domain}, ${entry.target.envName}) reads the bucket ${entry.target.env.bucket} from origin path "${actual}", but ${entry.target.site.configFile} says "${configured.originPath}", so its invalidation paths would name URLs it does not serve and changed files would stay cached; set environments.${entry.target.envName}.distributions.${index}.originPath to "${actual}".`,
           );
         }
       } catch (error) {
@@ -130,8 +145,8 @@ export async function preflight(entries: readonly PreflightEntry[], options: { l
 }
 
 /** An origin in the bucket: its REST (`bucket.s3…`) or website (`bucket.s3-website…`) endpoint. */
-function servesBucket(info: DistributionInfo, bucket: string): boolean {
-  return info.origins.some((origin) => origin.domainName === bucket || origin.domainName.startsWith(`${bucket}.s3`));
+function inBucket(domainName: string, bucket: string): boolean {
+  return domainName === bucket || domainName.startsWith(`${bucket}.s3`);
 }
 
 export function formatDuration(ms: number): string {

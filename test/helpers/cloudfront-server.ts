@@ -51,8 +51,8 @@ const LIMITS = { paths: 3000, wildcards: 15 };
 
 export interface CloudFrontServerOptions {
   distributions: readonly string[];
-  /** Origin domain names per distribution, for GetDistribution (default: one S3 origin named after the id). */
-  origins?: Record<string, string[]>;
+  /** Origins per distribution, for GetDistribution: a domain name, or one with its origin path (default: one S3 origin named after the id). */
+  origins?: Record<string, Array<string | { domainName: string; originPath: string }>>;
   /** Distributions GetDistribution reports as disabled. */
   disabled?: readonly string[];
 }
@@ -181,9 +181,10 @@ function invalidationXml(invalidation: StoredInvalidation): string {
   );
 }
 
-function distributionXml(id: string, origins: readonly string[], enabled: boolean): string {
+function distributionXml(id: string, origins: NonNullable<CloudFrontServerOptions['origins']>[string], enabled: boolean): string {
   const items = origins
-    .map((domain, index) => `<Origin><Id>origin-${index}</Id><DomainName>${escapeXml(domain)}</DomainName><OriginPath></OriginPath><S3OriginConfig><OriginAccessIdentity></OriginAccessIdentity></S3OriginConfig></Origin>`)
+    .map((origin) => (typeof origin === 'string' ? { domainName: origin, originPath: '' } : origin))
+    .map((origin, index) => `<Origin><Id>origin-${index}</Id><DomainName>${escapeXml(origin.domainName)}</DomainName><OriginPath>${escapeXml(origin.originPath)}</OriginPath><S3OriginConfig><OriginAccessIdentity></OriginAccessIdentity></S3OriginConfig></Origin>`)
     .join('');
   return (
     `<Distribution xmlns="${NS}"><Id>${id}</Id><ARN>arn:aws:cloudfront::123456789012:distribution/${id}</ARN><Status>Deployed</Status>` +

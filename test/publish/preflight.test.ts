@@ -20,6 +20,9 @@ import { environmentYaml, startPublishServers, type PublishServers } from '../he
 import { fixtureSite } from '../helpers/sites.ts';
 
 const DISTRIBUTION = 'E2EDGEDIST001';
+// A distribution whose origin reads ORIGIN_BUCKET from the folder /site.
+const ORIGIN_DISTRIBUTION = 'E3ORIGINPATH1';
+const ORIGIN_BUCKET = 'preflight-origin-path';
 const quiet = { info() {}, warn() {} };
 
 let servers: PublishServers;
@@ -33,7 +36,11 @@ interface Ctx {
 const test = suite<Ctx>('publish preflight');
 
 test.before(async () => {
-  servers = await startPublishServers({ distributions: [DISTRIBUTION] });
+  servers = await startPublishServers({
+    distributions: [DISTRIBUTION, ORIGIN_DISTRIBUTION],
+    origins: { [ORIGIN_DISTRIBUTION]: [{ domainName: `${ORIGIN_BUCKET}.s3.us-east-1.amazonaws.com`, originPath: '/site' }] },
+  });
+  await servers.s3.createBucket(ORIGIN_BUCKET);
 });
 test.after(async () => {
   await servers.stop();
@@ -270,6 +277,20 @@ test('a distribution whose origins are another bucket draws a warning naming bot
   assert.equal(warnings, [
     `CloudFront distribution ${DISTRIBUTION} (fixture.test, edge) has no origin in the bucket ${ctx.bucket} (its origins: ${DISTRIBUTION.toLowerCase()}.s3.us-east-1.amazonaws.com); check that sites/fixture.test/site.yaml pairs the right bucket and distribution.`,
   ]);
+});
+
+test('a distribution that reads the bucket from another origin path than the config says: a warning naming the key and the value to set', async (ctx) => {
+  const warningsFor = async (originPath: string) => {
+    const extra = originPath ? `        originPath: ${originPath}\n` : '';
+    await ctx.tmp.write(fixtureSite({ extraConfig: environmentYaml('edge', { bucket: ORIGIN_BUCKET, endpoint: servers.s3.endpoint, prefix: 'site/', distributions: [ORIGIN_DISTRIBUTION], extra }) }));
+    const warnings: string[] = [];
+    await publishInProcess(ctx, { dryRun: true, logger: { info() {}, warn: (message) => warnings.push(message) } });
+    return warnings;
+  };
+  assert.equal(await warningsFor(''), [
+    `CloudFront distribution ${ORIGIN_DISTRIBUTION} (fixture.test, edge) reads the bucket ${ORIGIN_BUCKET} from origin path "/site", but sites/fixture.test/site.yaml says "", so its invalidation paths would name URLs it does not serve and changed files would stay cached; set environments.edge.distributions.0.originPath to "/site".`,
+  ]);
+  assert.equal(await warningsFor('/site'), []);
 });
 
 test('--skip-staging-check without --reason, or outside production, is refused before any request', async (ctx) => {

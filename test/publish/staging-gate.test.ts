@@ -4,6 +4,9 @@
  * allowed once it does, refused again for a new commit or uncommitted
  * changes, and the recorded override.
  */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { workspaceAt } from '../../scripts/config/sites.ts';
@@ -108,11 +111,27 @@ test('production refuses while staging has no deploy: one sentence, before the l
   const error = await rejects(() => publish(ctx, 'production'), PublishError);
   assert.is(error.message, refusal(ctx, `staging (s3://${ctx.staging}/) has no deploy record, so this source was never published there`));
   assert.equal(productionWrites(ctx), []);
-  // What was read: preflight's HeadBucket of production, staging's pointer.
+  // What was read: preflight's HeadBucket of production and of staging, staging's pointer.
   assert.equal(servers.s3.log.requests.map((request) => [request.operation, request.bucket, request.key]), [
     ['HeadBucket', ctx.production, ''],
+    ['HeadBucket', ctx.staging, ''],
     ['GetObject', ctx.staging, '.publish/current.json'],
   ]);
+});
+
+test('a staging bucket that does not exist: production is refused in preflight, before the build', async (ctx) => {
+  const config = path.join(ctx.tmp.dir, 'sites/fixture.test/site.yaml');
+  await writeFile(config, (await readFile(config, 'utf8')).replace(`bucket: ${ctx.staging}\n`, 'bucket: gate-no-such-staging\n'));
+  const error = await rejects(() => publish(ctx, 'production'), PublishError);
+  assert.is(
+    error.message,
+    `Could not reach s3://gate-no-such-staging at ${servers.s3.endpoint}: the bucket "gate-no-such-staging" does not exist. Create it, or fix the bucket name in the site config; npm run s3:local creates the local buckets (staging: production's staging gate reads its deploy record there).`,
+  );
+  assert.equal(servers.s3.log.requests.map((request) => [request.operation, request.bucket, request.status]), [
+    ['HeadBucket', ctx.production, 200],
+    ['HeadBucket', 'gate-no-such-staging', 404],
+  ]);
+  assert.not.ok(existsSync(path.join(ctx.tmp.dir, 'dist/production')), 'nothing was built');
 });
 
 test('staging serves this commit: production is allowed, and its record names the staging deploy it trusted', async (ctx) => {
