@@ -90,7 +90,10 @@ export async function verifyDeploy(options: VerifyOptions): Promise<Verification
   }
   const base = { url: options.url, page, invalidations, ...(recordsExposed ? { recordsExposed } : {}) };
   const expectedBytes = await options.expectedPage(page);
-  const expected = expectedBytes && buildIdIn(expectedBytes.toString('utf8'));
+  if (!expectedBytes) {
+    return { ...base, result: 'skipped', note: `${options.url} names ${page}, which is not in this build (a URL's path is read from the site's root), so there is nothing to compare` };
+  }
+  const expected = buildIdIn(expectedBytes.toString('utf8'));
   if (!expected) return { ...base, result: 'skipped', note: `the published ${page} has no <meta name="build-id">, so there is nothing to compare` };
 
   const attempts = options.attempts ?? 3;

@@ -145,6 +145,15 @@ test('a public URL that cannot be reached: the check is skipped with a note, and
   assert.equal([outcome.sites[0]!.verification?.result, outcome.sites[0]!.verification?.note], ['skipped', `http://127.0.0.1:${port} is not reachable from here (ECONNREFUSED), so the build-id check was skipped`]);
 });
 
+test('a URL naming a page the build did not produce (a path prefix, say): skipped as not in this build', async (ctx) => {
+  await site(ctx, `${ctx.website.url}/site/`, []);
+  const outcome = await publish(ctx);
+  assert.equal([outcome.sites[0]!.verification?.result, outcome.sites[0]!.verification?.note], [
+    'skipped',
+    `${ctx.website.url}/site names site/index.html, which is not in this build (a URL's path is read from the site's root), so there is nothing to compare`,
+  ]);
+});
+
 test('a public URL that answers 401 or 403 (not public from here): the check is skipped with a note, and the publish stands', async (ctx) => {
   await site(ctx, ctx.website.url, []);
   const notes: Array<string | undefined> = [];
