@@ -84,7 +84,8 @@ export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
 function translate(error: unknown, distributionId: string, paths: number, mode: boolean | 'read'): PublishError {
   const creating = mode === true;
   const code = (error as { name?: string }).name ?? '';
-  const message = error instanceof Error ? error.message : String(error);
+  // CloudFront's own messages end in a period; ours adds one.
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
   const rerun = creating ? 'Everything is uploaded; publish again once that is fixed and the paths are invalidated then (the deploy record is written only after the invalidation).' : '';
   let what: string;
   switch (code) {

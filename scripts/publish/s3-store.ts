@@ -255,6 +255,8 @@ function translate(error: unknown, context: Context): PublishError {
   const target = context.key ? `"${context.key}" in ${context.where}` : context.where;
   const code = (error as { code?: string }).code ?? (error as { name?: string }).name ?? '';
   const message = error instanceof Error ? error.message : String(error);
+  // S3's own messages end in a period; the advice goes on after one.
+  const said = message.replace(/\.+$/, '');
   let advice: string;
   if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) {
     advice = context.endpoint
@@ -269,9 +271,9 @@ function translate(error: unknown, context: Context): PublishError {
   } else if (['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled'].includes(code)) {
     advice = `access was denied (${code}). The identity needs the permissions listed in the README ("Publishing").`;
   } else if (error instanceof S3ServiceException) {
-    advice = `S3 answered ${code}${error.$metadata.httpStatusCode ? ` (HTTP ${error.$metadata.httpStatusCode})` : ''}: ${message}. Publish again; a publish that stopped part-way converges when re-run.`;
+    advice = `S3 answered ${code}${error.$metadata.httpStatusCode ? ` (HTTP ${error.$metadata.httpStatusCode})` : ''}: ${said}. Publish again; a publish that stopped part-way converges when re-run.`;
   } else {
-    advice = `${message}. Publish again; a publish that stopped part-way converges when re-run.`;
+    advice = `${said}. Publish again; a publish that stopped part-way converges when re-run.`;
   }
   return new PublishError(`Could not ${context.action} ${target}: ${advice}`, { cause: error });
 }

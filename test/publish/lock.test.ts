@@ -112,6 +112,11 @@ test('conditional writes through the proxy behave as on S3: If-None-Match refuse
   );
 });
 
+test("S3's own message ends the sentence once: a copy from a missing key says 'does not exist.', not 'does not exist..'", async (ctx) => {
+  const error = await rejects(() => servers.s3.store(ctx.bucket).copy('gone.html', 'copy.html'), PublishError);
+  assert.match(error.message, /: The specified key does not exist\. Publish again; a publish that stopped part-way converges when re-run\.$/);
+});
+
 test('a lock held by another publish: refused in one sentence naming who, where and since when; nothing written, the lock left alone', async (ctx) => {
   await site(ctx);
   const store = servers.s3.store(ctx.bucket);

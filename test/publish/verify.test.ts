@@ -10,8 +10,12 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { workspaceAt } from '../../scripts/config/sites.ts';
+import { PublishError } from '../../scripts/errors.ts';
+import { cloudFrontCdn } from '../../scripts/publish/cloudfront-cdn.ts';
 import { publishSites, type PublishOptions } from '../../scripts/publish/publish.ts';
 import { buildIdIn, mismatchError, pageForUrl } from '../../scripts/publish/verify.ts';
+import { LOCAL_S3_CREDENTIALS } from '../../scripts/s3-local/server.ts';
+import { rejects } from '../helpers/assert.ts';
 import { hasStackTrace, runCli } from '../helpers/cli.ts';
 import { serveBucket, type BucketWebsite } from '../helpers/bucket-website.ts';
 import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
@@ -165,6 +169,12 @@ test('a public URL that answers 401 or 403 (not public from here): the check is 
     notes.push(outcome.sites[0]!.verification?.note);
   }
   assert.equal(notes, [401, 403].map((status) => `${ctx.website.url} answered HTTP ${status} (not public from here), so the build-id check was skipped`));
+});
+
+test("CloudFront's own message ends the sentence once: an unknown invalidation says 'does not exist.', not 'does not exist..'", async () => {
+  const cdn = cloudFrontCdn({ endpoint: servers.cloudfront.endpoint, credentials: LOCAL_S3_CREDENTIALS, maxAttempts: 1 });
+  const error = await rejects(() => cdn.invalidation(DISTRIBUTION, 'INOSUCHONE'), PublishError);
+  assert.is(error.message, `Could not read an invalidation of CloudFront distribution ${DISTRIBUTION}: CloudFront answered NoSuchInvalidation (HTTP 404): The specified invalidation does not exist.`);
 });
 
 test('the command: --wait prints the verification', async (ctx) => {
