@@ -58,6 +58,15 @@ test('broken front matter: file and line, no stack trace', async (ctx) => {
 });
 
 
+test('a missing include: one message naming the page and the include, exit code 1, no stack trace', async (ctx) => {
+  await ctx.tmp.write({ 'sites/fixture.test/content/bad.md': page('Bad', 'A page that includes a partial which exists in no layout folder.', 'page.njk', '{% include "partials/nope.njk" %}') });
+  const result = await runCli(['--root', ctx.tmp.dir, 'build']);
+  assert.is(result.code, 1, result.stderr);
+  assert.match(result.stderr, 'error: sites/fixture.test/content/bad.md:6: {% include "partials/nope.njk" %} names a template that does not exist; searched shared-layouts/.');
+  assert.not.match(result.stderr, 'bug in the pipeline');
+  assert.not.ok(hasStackTrace(result.stderr), result.stderr);
+});
+
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

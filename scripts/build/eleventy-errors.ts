@@ -18,8 +18,16 @@ interface YamlError {
 
 export interface TranslateOptions {
   show: (absolute: string) => string;
-  /** Where layouts are looked up, for a "layout not found" message. */
-  layoutSearch: string;
+  /** Where layouts and includes are looked up, first match wins. */
+  searchDirs: readonly string[];
+  /**
+   * Every layout file a page can reach. Eleventy's "layout does not exist"
+   * names only the missing file, so the one whose `layout:` asked for it is
+   * found among these.
+   */
+  layoutFiles?: readonly string[];
+  /** The build's temporary output folder: paths in it are outputs, never the source to blame. */
+  outputDir?: string;
 }
 
 export function translateEleventyError(error: unknown, options: TranslateOptions): unknown {
@@ -27,8 +35,9 @@ export function translateEleventyError(error: unknown, options: TranslateOptions
   const chain = [...causeChain(error)];
   const userError = chain.find(isUserError);
   if (userError) return userError;
+  const searched = options.searchDirs.map((dir) => show(dir) + '/').join(' then ');
 
-  const page = sourcePageOf(chain, show);
+  const page = sourcePageOf(chain, show, options.outputDir);
   const yaml = chain.find((e): e is YamlError => (e as YamlError | null)?.name === 'YAMLException') as YamlError | undefined;
   if (yaml && page) {
     // js-yaml counts from 0 in the text Eleventy hands it, which starts with the newline after the opening "---".
@@ -36,31 +45,88 @@ export function translateEleventyError(error: unknown, options: TranslateOptions
     return new BuildError(`${page}${line ? `:${line}` : ''}: broken front matter: ${yaml.reason ?? 'not valid YAML'}. Fix the YAML between the "---" lines.`, { cause: error });
   }
 
+  const missingTemplate = chain.find((e) => e instanceof Error && /template not found: /.test(e.message)) as Error | undefined;
+  if (missingTemplate) return new BuildError(describeMissingTemplate(missingTemplate.message, page, searched, show), { cause: error });
+
   const nunjucksError = chain.find((e) => e instanceof Error && /Template render error|\[Line \d+, Column \d+\]/.test(e.message)) as Error | undefined;
   if (nunjucksError && page) {
     return new BuildError(`template error while rendering ${page}: ${describeNunjucks(nunjucksError.message, show)}`, { cause: error });
   }
 
   const layoutError = chain.find((e) => e instanceof Error && /use a layout that does not exist/.test(e.message)) as Error | undefined;
-  if (layoutError && page) {
+  if (layoutError) {
     const requested = /via `layout: ([^`]+)`/.exec(layoutError.message)?.[1] ?? 'unknown';
-    return new BuildError(`${page}: layout "${requested}" was not found; searched ${options.layoutSearch}. Use one of the layouts there or add the file.`, { cause: error });
+    // Pages' own `layout:` is checked before they render (page-data.ts), so the asker is a layout.
+    const askers = layoutsAsking(requested, options.layoutFiles ?? []).map(({ file, line }) => `${show(file)}:${line}`);
+    const who = askers.length ? askers.join(', ') : (page ?? 'a layout');
+    return new BuildError(`${who}: layout "${requested}" was not found; searched ${searched}. Use one of the layouts there or add the file.`, { cause: error });
   }
 
   const duplicate = chain.find((e) => (e as Error | null)?.name === 'DuplicatePermalinkOutputError') as Error | undefined;
-  if (duplicate) {
-    return new BuildError(`Two pages write the same output file. ${duplicate.message.split('\n')[0]}`, { cause: error });
-  }
+  if (duplicate) return new BuildError(describeDuplicate(duplicate.message, show, options.outputDir), { cause: error });
   return error;
 }
 
-function sourcePageOf(chain: unknown[], show: (absolute: string) => string): string | undefined {
+/** The first source file an error chain names; Eleventy also names the output file, which is no use to an editor. */
+function sourcePageOf(chain: unknown[], show: (absolute: string) => string, outputDir: string | undefined): string | undefined {
   for (const error of chain) {
     if (!(error instanceof Error)) continue;
-    const match = /"?(\.?\.?\/[^\s"]+\.(?:md|njk|html))"?/.exec(error.message);
-    if (match?.[1]) return show(path.resolve(match[1]));
+    for (const match of error.message.matchAll(/"?(\.?\.?\/[^\s"`()]+\.(?:md|njk|html))"?/g)) {
+      const absolute = path.resolve(match[1]!);
+      if (outputDir && isInside(outputDir, absolute)) continue;
+      return show(absolute);
+    }
   }
   return undefined;
+}
+
+function isInside(dir: string, file: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/**
+ * Nunjucks says "(outer) Template render error: (inner) Error: template not
+ * found: X", without a line. The innermost file is the one whose tag named X;
+ * its line is found by looking for the name in it.
+ */
+function describeMissingTemplate(message: string, page: string | undefined, searched: string, show: (absolute: string) => string): string {
+  const missing = /template not found: ([^\n]+)/.exec(message)?.[1]?.trim() ?? 'unknown';
+  const files = [...message.matchAll(/\(([^)\n]+)\)/g)].map((match) => match[1]!).filter((file) => file !== 'unknown path');
+  const asker = files.length ? path.resolve(files[files.length - 1]!) : undefined;
+  const lines = asker ? readLines(asker) : [];
+  const index = lines.findIndex((text) => text.includes(`"${missing}"`) || text.includes(`'${missing}'`));
+  const tag = index === -1 ? undefined : /\{%-?\s*(include|extends|import|from)\b/.exec(lines[index]!)?.[1];
+  const where = asker ? `${show(asker)}${index === -1 ? '' : `:${index + 1}`}` : (page ?? 'a template');
+  const during = page && where.split(':')[0] !== page ? ` (while rendering ${page})` : '';
+  return `${where}: ${tag ? `{% ${tag} "${missing}" %}` : `"${missing}"`} names a template that does not exist${during}; searched ${searched}. Fix the name or add the file.`;
+}
+
+/** Eleventy names the clashing output by its absolute path in the temporary tree, then lists the inputs. */
+function describeDuplicate(message: string, show: (absolute: string) => string, outputDir: string | undefined): string {
+  const target = /writing to `([^`]+)`/.exec(message)?.[1];
+  const output = target && outputDir && isInside(outputDir, target) ? '/' + path.relative(outputDir, target).split(path.sep).join('/') : (target ?? 'one output file');
+  const inputs = [...message.matchAll(/^\s*\d+\.\s+(\S.*)$/gm)].map((match) => show(path.resolve(match[1]!.trim())));
+  return [
+    `${inputs.length || 'Several'} pages write the same output file ${output}:`,
+    ...inputs.map((input, index) => `  ${index + 1}. ${input}`),
+    'Use distinct `permalink` values (or distinct file names) so each page has its own output path.',
+  ].join('\n');
+}
+
+/** Layout files whose front matter says `layout: <requested>`, with the line. */
+function layoutsAsking(requested: string, layoutFiles: readonly string[]): Array<{ file: string; line: number }> {
+  const bare = (name: string) => name.replace(/\.njk$/, '');
+  const askers: Array<{ file: string; line: number }> = [];
+  for (const file of layoutFiles) {
+    const lines = readLines(file);
+    const end = frontMatterLines(lines);
+    for (let index = 1; index < end - 1; index++) {
+      const value = /^layout:\s*["']?([^"'#\s]+)["']?\s*(?:#.*)?$/.exec(lines[index]!)?.[1];
+      if (value && bare(value) === bare(requested)) askers.push({ file, line: index + 1 });
+    }
+  }
+  return askers;
 }
 
 /**
@@ -106,6 +172,10 @@ function frontMatterLines(lines: readonly string[]): number {
 export function translateForContext(error: unknown, context: BuildContext): unknown {
   const fromTemplate = context.templateErrors[0];
   if (fromTemplate && ![...causeChain(error)].some(isUserError)) return fromTemplate;
-  const show = (absolute: string) => displayPath(context, absolute);
-  return translateEleventyError(error, { show, layoutSearch: context.lookup.searchDirs.map((dir) => show(dir) + '/').join(' then ') });
+  return translateEleventyError(error, {
+    show: (absolute) => displayPath(context, absolute),
+    searchDirs: context.lookup.searchDirs,
+    layoutFiles: [...new Set(context.lookup.layouts.values())],
+    outputDir: context.outputDir,
+  });
 }

@@ -188,6 +188,44 @@ test('a missing layout names the page, the layout and the folders searched', asy
   assert.match(message, 'sites/fixture.test/layouts/ then shared-layouts/');
 });
 
+test('a missing include names the page, its line, the include and the folders searched', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': page('Bad', 'A page that includes a partial which exists in no layout folder.', 'page.njk', 'Line one\n\n{% include "partials/nope.njk" %}') } }));
+  const message = await buildError(ctx);
+  assert.is(message, 'sites/fixture.test/content/bad.md:8: {% include "partials/nope.njk" %} names a template that does not exist; searched shared-layouts/. Fix the name or add the file.');
+});
+
+test('a missing include inside a site partial names the partial and the page, not the temporary output folder', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'layouts/partials/footer.njk': '<footer>\n{% include "partials/nope.njk" %}\n</footer>\n' } }));
+  const message = await buildError(ctx);
+  assert.is(
+    message,
+    'sites/fixture.test/layouts/partials/footer.njk:2: {% include "partials/nope.njk" %} names a template that does not exist (while rendering sites/fixture.test/content/index.md); searched sites/fixture.test/layouts/ then shared-layouts/. Fix the name or add the file.',
+  );
+});
+
+test('two pages writing one output file: the public path, both source pages and the fix', async (ctx) => {
+  await ctx.tmp.write(
+    fixtureSite({
+      pages: {
+        'content/about.md': page('About', 'The about page of the fixture site, long enough to be a description.', 'page.njk', 'About.'),
+        'content/team.md': page('Team', 'A page whose permalink takes the about page\'s output path by mistake.', 'page.njk', 'Team.', 'permalink: /about/index.html\n'),
+      },
+    }),
+  );
+  const message = await buildError(ctx);
+  assert.not.match(message, '.building-');
+  assert.match(message, /^2 pages write the same output file \/about\/index\.html:\n/);
+  assert.match(message, /\n  \d\. sites\/fixture\.test\/content\/about\.md\n/);
+  assert.match(message, /\n  \d\. sites\/fixture\.test\/content\/team\.md\n/);
+  assert.match(message, 'Use distinct `permalink` values');
+});
+
+test('a layout asking for a missing layout names that layout file, not the missing one', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'layouts/page.njk': '---\nlayout: nothere.njk\n---\n{{ content | safe }}\n' } }));
+  const message = await buildError(ctx);
+  assert.is(message, 'sites/fixture.test/layouts/page.njk:2: layout "nothere.njk" was not found; searched sites/fixture.test/layouts/ then shared-layouts/. Use one of the layouts there or add the file.');
+});
+
 test('a missing description is named with what it is for', async (ctx) => {
   await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': '---\ntitle: Bad\nlayout: page.njk\n---\nBody\n' } }));
   const message = await buildError(ctx);
