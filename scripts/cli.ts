@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { workspaceAt } from './config/sites.ts';
 import { PublishError, isUserError } from './errors.ts';
-import { buildSites } from './build/build-sites.ts';
-import { printBuildSummary } from './build/summary.ts';
+import { attemptSites, buildFailure } from './build/build-sites.ts';
+import { printBuildSummary, summariseBuilds } from './build/summary.ts';
 import { startDevServer } from './build/dev-server.ts';
 import { consoleLogger, printError } from './terminal.ts';
 import { publishSites, type RunOptions } from './publish/publish.ts';
@@ -42,8 +42,11 @@ export function createProgram(): Command {
     .option('--site <name>', 'only this site (short name or domain); repeatable', collect, [])
     .option('--json', 'print the result as JSON on stdout')
     .action(async (options: { env: string; site: string[]; json?: boolean }) => {
-      const results = await buildSites({ workspace: workspaceAt(root()), envName: options.env, sites: options.site, logger: consoleLogger() });
-      printBuildSummary(results, { json: Boolean(options.json), root: root() });
+      const outcomes = await attemptSites({ workspace: workspaceAt(root()), envName: options.env, sites: options.site, logger: consoleLogger() });
+      // The table (or JSON) covers every site, failed ones too, before the failures are reported.
+      printBuildSummary(summariseBuilds(outcomes, root()), { json: Boolean(options.json) });
+      const failure = buildFailure(outcomes);
+      if (failure) throw failure;
     });
 
   program

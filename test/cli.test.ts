@@ -67,6 +67,25 @@ test('a missing include: one message naming the page and the include, exit code 
   assert.not.ok(hasStackTrace(result.stderr), result.stderr);
 });
 
+test('one site failing its checks: the table still shows every site, --json still prints the report, exit code 1', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/about.md': page('About', 'The about page of the fixture site, long enough to be a description.', 'page.njk', 'See [the missing page](/nope/).') } }));
+  await ctx.tmp.write(fixtureSite({ domain: 'other.test', shortName: 'other' }));
+  const table = await runCli(['--root', ctx.tmp.dir, 'build']);
+  assert.is(table.code, 1, table.stderr);
+  assert.match(table.stdout, /^fixture\.test +production +2 +- +- +\d+ .*FAIL 1/m);
+  assert.match(table.stdout, /^other\.test +production +1 +\d+ .* pass /m);
+  assert.match(table.stdout, /^fixture\.test: build failed, .* left as it was/m);
+  assert.match(table.stderr, 'error: fixture.test (production): 1 check problem in the built pages');
+  assert.not.ok(hasStackTrace(table.stderr), table.stderr);
+
+  const json = await runCli(['--root', ctx.tmp.dir, 'build', '--json']);
+  assert.is(json.code, 1, json.stderr);
+  const parsed = JSON.parse(json.stdout) as { passed: boolean; builds: Array<{ site: string; error?: string; checks?: { problems: Array<{ rule: string }> } }> };
+  assert.is(parsed.passed, false);
+  assert.equal(parsed.builds.map((row) => [row.site, row.error === undefined]), [['fixture.test', false], ['other.test', true]]);
+  assert.equal(parsed.builds[0]!.checks!.problems.map((problem) => problem.rule), ['links/broken']);
+});
+
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

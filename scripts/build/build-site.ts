@@ -40,11 +40,36 @@ export interface BuildResult {
   timings: Record<string, number>;
 }
 
+/**
+ * A site whose build failed, with what it got as far as: the pages Eleventy
+ * wrote (empty when Eleventy itself failed), so the summary can still show
+ * the checks' report, and the error the build stopped on.
+ */
+export interface FailedBuild {
+  site: SiteConfig;
+  envName: string;
+  /** The output the failure left untouched (it may not exist yet). */
+  outputDir: string;
+  error: unknown;
+  pages: BuiltPage[];
+  warnings: string[];
+  timings: Record<string, number>;
+}
+
+export type SiteBuild = { ok: true; result: BuildResult } | { ok: false; failure: FailedBuild };
+
 export function outputDirFor(distDir: string, envName: string, site: SiteConfig): string {
   return path.join(distDir, envName, site.domain);
 }
 
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
+  const outcome = await attemptSite(options);
+  if (!outcome.ok) throw outcome.failure.error;
+  return outcome.result;
+}
+
+/** Builds one site and returns the failure as a value, for callers that report several sites. */
+export async function attemptSite(options: BuildOptions): Promise<SiteBuild> {
   const { workspace, site, envName } = options;
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
@@ -92,8 +117,9 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     templateErrors: [],
   };
 
+  let pages: BuiltPage[] = [];
   try {
-    const pages = await timed('eleventy', () => runEleventy(context));
+    pages = await timed('eleventy', () => runEleventy(context));
     for (const step of outputSteps) {
       await timed(step.name, () => step.run(context, pages));
     }
@@ -119,10 +145,10 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       await writeBuildRecord(recordFile, record);
     });
     if (production) warnAboutUnfinishedSetup(context, logger);
-    return { site, envName, outputDir: final, recordFile, record, pages, warnings, timings };
+    return { ok: true, result: { site, envName, outputDir: final, recordFile, record, pages, warnings, timings } };
   } catch (error) {
     await abandonOutput(pending);
-    throw translateForContext(error, context);
+    return { ok: false, failure: { site, envName, outputDir: final, error: translateForContext(error, context), pages, warnings, timings } };
   }
 }
 

@@ -8,15 +8,16 @@ import path from 'node:path';
 import { colours } from '../terminal.ts';
 import { checkReportOf, checkReportPath } from '../checks/check-step.ts';
 import type { CheckReport } from '../checks/run-checks.ts';
-import type { BuildResult } from './build-site.ts';
+import type { BuildResult, FailedBuild, SiteBuild } from './build-site.ts';
 
 export interface BuildSummaryRow {
   site: string;
   environment: string;
-  buildId: string;
+  /** Null when the build failed: nothing was recorded or swapped in. */
+  buildId: string | null;
   pages: number;
-  files: number;
-  bytes: number;
+  files: number | null;
+  bytes: number | null;
   images: number;
   milliseconds: number;
   outputDir: string;
@@ -25,6 +26,19 @@ export interface BuildSummaryRow {
   /** Absent only if the build ran without the checks step. */
   checks?: CheckReport;
   checkReportFile?: string;
+  /** Why the build failed; absent when it passed. */
+  error?: string;
+}
+
+export interface BuildSummary {
+  passed: boolean;
+  builds: BuildSummaryRow[];
+}
+
+/** Every site of one build command, built or failed, in site order. */
+export function summariseBuilds(outcomes: readonly SiteBuild[], root = process.cwd()): BuildSummary {
+  const builds = outcomes.map((outcome) => (outcome.ok ? summariseBuild(outcome.result, root) : summariseFailure(outcome.failure, root)));
+  return { passed: outcomes.every((outcome) => outcome.ok), builds };
 }
 
 /** `root` is the workspace root, where the check report lives. */
@@ -43,6 +57,26 @@ export function summariseBuild(result: BuildResult, root = process.cwd()): Build
     recordFile: result.recordFile,
     warnings: result.warnings,
     ...(checks ? { checks, checkReportFile: checkReportPath(root, result.site.domain, result.envName) } : {}),
+  };
+}
+
+/** A failed build's row: the checks' report when the build got that far, no files (none were kept). */
+export function summariseFailure(failure: FailedBuild, root = process.cwd()): BuildSummaryRow {
+  const checks = checkReportOf(failure.pages);
+  return {
+    site: failure.site.domain,
+    environment: failure.envName,
+    buildId: null,
+    pages: failure.pages.filter((page) => page.path.endsWith('.html')).length,
+    files: null,
+    bytes: null,
+    images: checks?.images ?? 0,
+    milliseconds: Math.round(Object.values(failure.timings).reduce((sum, ms) => sum + ms, 0)),
+    outputDir: failure.outputDir,
+    recordFile: '',
+    warnings: failure.warnings,
+    ...(checks ? { checks, checkReportFile: checkReportPath(root, failure.site.domain, failure.envName) } : {}),
+    error: failure.error instanceof Error ? failure.error.message : String(failure.error),
   };
 }
 
@@ -95,8 +129,8 @@ export function formatBuildSummary(rows: readonly BuildSummaryRow[], cwd = proce
     { text: row.site, paint: colours.bold },
     { text: row.environment },
     { text: String(row.pages) },
-    { text: String(row.files) },
-    { text: formatBytes(row.bytes) },
+    { text: row.files === null ? '-' : String(row.files) },
+    { text: row.bytes === null ? '-' : formatBytes(row.bytes) },
     { text: String(row.images) },
     ...checkNames.map((name): Cell => {
       const check = row.checks?.checks.find((candidate) => candidate.name === name);
@@ -113,16 +147,16 @@ export function formatBuildSummary(rows: readonly BuildSummaryRow[], cwd = proce
     if (row.checks?.externalLinks.length) notes.push(`${row.checks.externalLinks.length} external link${row.checks.externalLinks.length === 1 ? '' : 's'}, not fetched`);
     if (row.warnings.length) notes.push(colours.yellow(`${row.warnings.length} warning${row.warnings.length === 1 ? '' : 's'}`));
     const report = row.checkReportFile ? ` · report ${path.relative(cwd, row.checkReportFile)}` : '';
-    lines.push(colours.dim(`${row.site}: ${path.relative(cwd, row.outputDir)}/ build ${row.buildId}${notes.length ? ` · ${notes.join(' · ')}` : ''}${report}`));
+    const state = row.error === undefined ? `${path.relative(cwd, row.outputDir)}/ build ${row.buildId}` : colours.red(`build failed, ${path.relative(cwd, row.outputDir)}/ left as it was`);
+    lines.push(colours.dim(`${row.site}: ${state}${notes.length ? ` · ${notes.join(' · ')}` : ''}${report}`));
   }
   return lines.join('\n') + '\n';
 }
 
-export function printBuildSummary(results: readonly BuildResult[], options: { json: boolean; root?: string }): void {
-  const rows = results.map((result) => summariseBuild(result, options.root));
+export function printBuildSummary(summary: BuildSummary, options: { json: boolean }): void {
   if (options.json) {
-    process.stdout.write(JSON.stringify({ builds: rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     return;
   }
-  process.stdout.write(formatBuildSummary(rows));
+  process.stdout.write(formatBuildSummary(summary.builds));
 }

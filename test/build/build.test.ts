@@ -241,6 +241,16 @@ test('an undefined variable names the file, line and expression', async (ctx) =>
   assert.match(message, 'Call {{ phoneNumber }} today');
 });
 
+test('when several sites fail, every site\'s error is reported under its domain', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': '---\ntitle: [oops\n---\n' } }));
+  await ctx.tmp.write(fixtureSite({ domain: 'other.test', shortName: 'other', pages: { 'content/bad.md': page('Bad', 'A page whose body prints a variable that nobody has defined.', 'page.njk', '{{ phoneNumber }}') } }));
+  const error = await rejects(() => build(ctx, 'production'), BuildError);
+  assert.is(error.exitCode, 1);
+  assert.match(error.message, /^2 sites failed to build:\n/);
+  assert.match(error.message, '\n\nfixture.test: sites/fixture.test/content/bad.md:');
+  assert.match(error.message, '\n\nother.test: template error while rendering sites/other.test/content/bad.md');
+});
+
 test('unknown site and unknown environment list the valid names', async (ctx) => {
   await ctx.tmp.write(fixtureSite());
   assert.match(await buildError(ctx, 'production', ['nope']), 'Unknown site "nope". Valid sites: fixture (fixture.test).');

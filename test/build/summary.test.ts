@@ -48,4 +48,17 @@ test('one row per site: pages, files, size, images, each check passed or failed,
   assert.not.match(text, '\u001b[');
 });
 
+test('a failed build keeps its row: the failed check, no files, and says the output was left as it was', () => {
+  const failed: BuildSummaryRow = { ...row('86from.com', [check('links', 2)]), buildId: null, files: null, bytes: null, error: '86from.com (production): 2 check problems' };
+  const text = formatBuildSummary([failed, row('sailjada.com', [check('links')])], '/repo');
+  assert.equal(text.split('\n'), [
+    'site          env         pages  files       size  images  links    time',
+    '86from.com    production      5      -          -      10  FAIL 2  1.3 s',
+    'sailjada.com  production      5     21  212.6 KiB      10  pass    1.3 s',
+    '86from.com: build failed, dist/production/86from.com/ left as it was · report .cache/checks/86from.com/production.report.json',
+    'sailjada.com: dist/production/sailjada.com/ build 0123456789abcdef · report .cache/checks/sailjada.com/production.report.json',
+    '',
+  ]);
+});
+
 test.run();
