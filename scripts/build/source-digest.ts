@@ -1,47 +1,83 @@
 /**
  * The source digest: one SHA-256 over every input of a site's build — the site
- * folder (config, facts, content, assets, overrides), the shared layouts and the
- * widgets — by path and bytes, never by modification time. Two checkouts of
- * the same commit give the same digest, which is what lets production trust
- * what staging verified. Dotfiles and dot-folders are not inputs.
+ * folder (config, facts, content, assets, overrides), the shared layouts, the
+ * widgets, and the pipeline code that turns them into pages (scripts/build,
+ * widgets, images, config, with package.json and package-lock.json for the
+ * dependencies) — by path and bytes, never by modification time. Two
+ * checkouts of the same commit give the same digest, which is what lets
+ * production trust what staging verified; a change to how pages are made
+ * changes it as surely as a change to a page. Dotfiles and dot-folders are
+ * not inputs.
  *
  * It runs in a worker thread: the build takes it while Eleventy renders, and
  * reading and hashing a few thousand files on the main thread would slow the
  * render by as much.
  */
 import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SiteConfig, Workspace } from '../config/sites.ts';
+
+/** The checkout the running pipeline comes from (it need not be the workspace: tests build fixture workspaces). */
+export const PIPELINE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * Pipeline files whose change can change a built page. The checks and the
+ * publisher are left out: they decide whether output ships, not its bytes.
+ */
+export const PIPELINE_INPUTS = ['scripts/build', 'scripts/widgets', 'scripts/images', 'scripts/config', 'package.json', 'package-lock.json'] as const;
+
+interface DigestInput {
+  /** Folder or file. */
+  path: string;
+  /** Names in the digest are relative to this, so they do not depend on where the checkout is. */
+  root: string;
+  /** Keeps workspace and pipeline names apart when they are different checkouts. */
+  label: string;
+}
 
 /** Plain JavaScript, so the worker needs no TypeScript loader. */
 const DIGEST_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { readdirSync, readFileSync, existsSync } = require('node:fs');
+const { readdirSync, readFileSync, statSync } = require('node:fs');
 const path = require('node:path');
-const { root, dirs } = workerData;
 const files = [];
-for (const dir of dirs) {
-  if (!existsSync(dir)) continue;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+const add = (input, absolute) => files.push([input.label + path.relative(input.root, absolute).split(path.sep).join('/'), absolute]);
+for (const input of workerData.inputs) {
+  let stat;
+  try {
+    stat = statSync(input.path);
+  } catch {
+    continue;
+  }
+  if (stat.isFile()) {
+    add(input, input.path);
+    continue;
+  }
+  for (const entry of readdirSync(input.path, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const absolute = path.join(entry.parentPath ?? entry.path, entry.name);
-    const relative = path.relative(root, absolute).split(path.sep).join('/');
-    if (path.relative(dir, absolute).split(path.sep).some((part) => part.startsWith('.'))) continue;
-    files.push([relative, absolute]);
+    if (path.relative(input.path, absolute).split(path.sep).some((part) => part.startsWith('.'))) continue;
+    add(input, absolute);
   }
 }
 files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 const digest = createHash('sha256');
-for (const [relative, absolute] of files) {
-  digest.update(relative + '\\0' + createHash('sha256').update(readFileSync(absolute)).digest('hex') + '\\n');
+for (const [name, absolute] of files) {
+  digest.update(name + '\\0' + createHash('sha256').update(readFileSync(absolute)).digest('hex') + '\\n');
 }
 parentPort.postMessage(digest.digest('hex'));
 `;
 
-export function sourceDigest(workspace: Workspace, site: SiteConfig): Promise<string> {
+export function sourceDigest(workspace: Workspace, site: SiteConfig, pipelineRoot = PIPELINE_ROOT): Promise<string> {
+  const inputs: DigestInput[] = [
+    ...[site.dir, workspace.sharedLayoutsDir, workspace.widgetsDir].map((dir) => ({ path: dir, root: workspace.root, label: '' })),
+    ...PIPELINE_INPUTS.map((input) => ({ path: path.join(pipelineRoot, input), root: pipelineRoot, label: 'pipeline:' })),
+  ];
   return new Promise((resolve, reject) => {
-    const worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { root: workspace.root, dirs: [site.dir, workspace.sharedLayoutsDir, workspace.widgetsDir] } });
+    const worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { inputs } });
     worker.once('message', (digest: string) => resolve(digest));
     worker.once('error', reject);
     worker.once('exit', (code) => {
