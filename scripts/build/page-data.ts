@@ -7,6 +7,19 @@ import { BuildError } from '../errors.ts';
 import { resolveLayout, type LayoutLookup } from './layout-lookup.ts';
 import { isWaivable, waiverRefusal } from '../checks/rules.ts';
 
+/**
+ * Eleventy writes a page wherever its permalink points, relative to the output
+ * folder, and "../" walks out of it. `false` is Eleventy's "do not write this page".
+ */
+const permalink = z.unknown().superRefine((value, ctx) => {
+  if (value === undefined || value === false) return;
+  if (typeof value !== 'string' || !value.startsWith('/')) {
+    ctx.addIssue({ code: 'custom', message: `must be a site path starting with "/", such as /about/ (or false for a page that is not written); found ${JSON.stringify(value)}` });
+  } else if (value.split(/[/\\]/).includes('..')) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" has a ".." segment, which would write outside the site's output folder; write the path from the site root, such as /about/` });
+  }
+}).optional();
+
 const faqEntry = z.strictObject({ question: z.string().min(1), answer: z.string().min(1) });
 
 /** Keys an editor writes; everything else in the cascade comes from Eleventy or layouts. */
@@ -15,6 +28,7 @@ export const frontMatterSchema = z.object({
   description: z.string({ error: 'is required: 50-160 characters for the meta description' }).min(1),
   layout: z.string({ error: 'is required: which layout the page uses, such as page.njk or article.njk' }),
   noindex: z.boolean().optional(),
+  permalink,
   faq: z.array(faqEntry).optional(),
   /** Page-level check rules this page is exempt from, each with the reason (scripts/checks/rules.ts). */
   waive: z

@@ -226,6 +226,27 @@ test('a layout asking for a missing layout names that layout file, not the missi
   assert.is(message, 'sites/fixture.test/layouts/page.njk:2: layout "nothere.njk" was not found; searched sites/fixture.test/layouts/ then shared-layouts/. Use one of the layouts there or add the file.');
 });
 
+for (const [value, expected] of [
+  ['../../escape.html', 'permalink: must be a site path starting with "/", such as /about/ (or false for a page that is not written); found "../../escape.html"'],
+  ['/blog/../../../escape.html', 'permalink: "/blog/../../../escape.html" has a ".." segment, which would write outside the site\'s output folder'],
+  ['42', 'permalink: must be a site path starting with "/"'],
+] as const) {
+  test(`permalink ${value} is refused before anything is written outside the output folder`, async (ctx) => {
+    await ctx.tmp.write(fixtureSite({ pages: { 'content/escape.md': page('Escape', 'A page whose permalink tries to leave the site output folder entirely.', 'page.njk', 'Out.', `permalink: ${value}\n`) } }));
+    const message = await buildError(ctx);
+    assert.match(message, 'sites/fixture.test/content/escape.md: front matter has a problem:');
+    assert.match(message, expected);
+    assert.not.ok(existsSync(path.join(ctx.tmp.dir, 'dist/escape.html')));
+    assert.not.ok(existsSync(path.join(ctx.tmp.dir, 'escape.html')));
+  });
+}
+
+test('permalink: false is still allowed: the page is not written', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/draft.md': page('Draft', 'A draft page that Eleventy reads but does not write to the output.', 'page.njk', 'Draft.', 'permalink: false\n') } }));
+  await build(ctx, 'production');
+  assert.not.ok(existsSync(path.join(ctx.tmp.dir, 'dist/production/fixture.test/draft/index.html')));
+});
+
 test('a missing description is named with what it is for', async (ctx) => {
   await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': '---\ntitle: Bad\nlayout: page.njk\n---\nBody\n' } }));
   const message = await buildError(ctx);
