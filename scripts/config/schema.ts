@@ -27,12 +27,11 @@ const httpUrl = z
   .transform((url) => url.replace(/\/+$/, ''));
 
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+const BUCKET_RULE = 'an S3 bucket name such as 86from-staging: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit';
 const bucketName = z
   .string()
-  .regex(
-    /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-    'must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens',
-  );
+  .regex(/^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, `must be ${BUCKET_RULE}`)
+  .describe(BUCKET_RULE);
 
 const keyPrefix = z
   .string()
@@ -189,7 +188,15 @@ export const siteConfigSchema = z.strictObject({
   redirects: redirectsSchema,
   publish: publishSchema,
   environments: z
-    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'environment names are lowercase letters, digits and hyphens'), environmentSchema)
+    .record(
+      z.string().regex(/^[a-z][a-z0-9-]*$/, {
+        error: (issue) =>
+          `"${String(issue.input)}" is not an environment name: names are lowercase letters, digits and hyphens, starting with a letter, such as development, staging, production or local${
+            ['development', 'staging', 'production'].includes(String(issue.input).toLowerCase()) ? ` (write "${String(issue.input).toLowerCase()}")` : ''
+          }`,
+      }),
+      environmentSchema,
+    )
     .superRefine((envs, ctx) => {
       for (const required of ['development', 'staging', 'production']) {
         if (!(required in envs)) {

@@ -4,46 +4,71 @@
  */
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { closestName } from './closest-name.ts';
 import type { YamlSource } from './yaml-source.ts';
 
 export function validateWith<S extends z.ZodType>(schema: S, source: YamlSource): z.output<S> {
   const result = schema.safeParse(source.data, { reportInput: true });
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => describeIssue(schema, source, issue));
+  // A misspelt key shows up twice: as an unknown key, and as the key it was meant to be, missing.
+  const unknownKeys = new Map<string, string[]>();
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') unknownKeys.set(dotted(issue.path), issue.keys);
+  }
+  const problems = result.error.issues.flatMap((issue) => describeIssue(schema, source, issue, unknownKeys));
+  // In file order, so a typo and the key it hides are read together.
+  const lines = problems.sort((a, b) => a.line - b.line || a.rank - b.rank).map((problem) => problem.text);
   const count = lines.length === 1 ? 'a problem' : `${lines.length} problems`;
   throw new ConfigError(`${source.file} has ${count}:\n${lines.map((line) => `  ${line}`).join('\n')}`);
 }
 
-function describeIssue(schema: z.ZodType, source: YamlSource, issue: z.core.$ZodIssue): string {
+interface Described {
+  line: number;
+  /** Among problems on one line: the unknown key before the missing key it explains. */
+  rank: number;
+  text: string;
+}
+
+const dotted = (keyPath: readonly PropertyKey[]) => keyPath.map(String).join('.');
+
+function describeIssue(schema: z.ZodType, source: YamlSource, issue: z.core.$ZodIssue, unknownKeys: ReadonlyMap<string, readonly string[]>): Described[] {
   const path = issue.path;
-  const where = (keyPath: readonly PropertyKey[]) => `${source.file}:${source.lineOf(keyPath)}`;
-  const name = (keyPath: readonly PropertyKey[]) => (keyPath.length ? keyPath.map(String).join('.') : '(top level)');
+  const name = (keyPath: readonly PropertyKey[]) => (keyPath.length ? dotted(keyPath) : '(top level)');
+  /** `lineAt` is where the reader should look, which is not always the key named. */
+  const at = (keyPath: readonly PropertyKey[], text: string, lineAt = keyPath): Described[] => {
+    const line = source.lineOf(lineAt);
+    return [{ line, rank: lineAt === keyPath ? 0 : 1, text: `${source.file}:${line}: ${name(keyPath)}: ${text}` }];
+  };
 
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = allowedKeys(schema, path);
-      return issue.keys
-        .map((key) => {
-          const keyPath = [...path, key];
-          const hint = allowed.length ? ` Allowed here: ${allowed.join(', ')}.` : '';
-          return `${where(keyPath)}: ${name(keyPath)}: unknown key.${hint}`;
-        })
-        .join('\n  ');
+      return issue.keys.flatMap((key) => {
+        const closest = closestName(key, allowed);
+        return at([...path, key], `unknown key.${closest ? ` Did you mean \`${closest}\`?` : ''}${allowed.length ? ` Allowed here: ${allowed.join(', ')}.` : ''}`);
+      });
     }
     case 'invalid_type':
       if (issue.input === undefined) {
-        return `${where(path)}: ${name(path)}: is required (${issue.expected}) but missing.`;
+        const parent = path.slice(0, -1);
+        const misspelt = closestName(String(path[path.length - 1] ?? ''), unknownKeys.get(dotted(parent)) ?? []);
+        const what = `is required (${schemaAt(schema, path)?.description ?? issue.expected}) but missing.`;
+        if (misspelt) return at(path, `${what} \`${misspelt}\` on this line looks like a misspelling of it.`, [...parent, misspelt]);
+        return at(path, what);
       }
-      return `${where(path)}: ${name(path)}: expected ${issue.expected}, found ${describeValue(issue.input)}.`;
+      return at(path, `expected ${issue.expected}, found ${describeValue(issue.input)}.`);
     case 'invalid_value':
-      return `${where(path)}: ${name(path)}: ${describeValue(issue.input)} is not allowed; use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.`;
+      return at(path, `${describeValue(issue.input)} is not allowed; use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.`);
     case 'invalid_union':
-      if (issue.input === undefined) return `${where(path)}: ${name(path)}: is required but missing.`;
-      return `${where(path)}: ${name(path)}: ${describeValue(issue.input)} ${firstUnionMessage(issue) ?? 'is not valid'}.`;
+      if (issue.input === undefined) return at(path, 'is required but missing.');
+      return at(path, `${describeValue(issue.input)} ${firstUnionMessage(issue) ?? 'is not valid'}.`);
+    case 'invalid_key':
+      // A record key that fails its own schema: that schema's message says what keys may be.
+      return at(path, `${issue.issues.map((inner) => inner.message).join('; ') || `${describeValue(issue.input)} is not an allowed key`}.`);
     case 'custom':
-      return `${where(path)}: ${name(path)}: ${issue.message}.`;
+      return at(path, `${issue.message}.`);
     default:
-      return `${where(path)}: ${name(path)}: ${'input' in issue && issue.input !== undefined ? `${describeValue(issue.input)} ` : ''}${issue.message}.`;
+      return at(path, `${'input' in issue && issue.input !== undefined ? `${describeValue(issue.input)} ` : ''}${issue.message}.`);
   }
 }
 
@@ -58,19 +83,24 @@ function describeValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The keys an object schema accepts at `path`, for "Allowed here:" hints. */
-function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+/** The schema of the value at `path`, through objects, records and lists. */
+function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
   let node: z.ZodType | undefined = unwrap(schema);
   for (const key of path) {
-    if (!node) return [];
+    if (!node) return undefined;
     const def = node.def as unknown as { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; element?: z.ZodType };
     if (def.type === 'object' && def.shape) node = def.shape[String(key)];
     else if (def.type === 'record') node = def.valueType;
     else if (def.type === 'array') node = def.element;
-    else return [];
+    else return undefined;
     node = node && unwrap(node);
   }
-  const def = node?.def as unknown as { type: string; shape?: Record<string, unknown> } | undefined;
+  return node;
+}
+
+/** The keys an object schema accepts at `path`, for "Allowed here:" hints. */
+function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const def = schemaAt(schema, path)?.def as unknown as { type: string; shape?: Record<string, unknown> } | undefined;
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
 }
 

@@ -41,7 +41,8 @@ export function parseYaml(text: string, displayPath: string): YamlSource {
 /** Offset of the key at `path`, falling back to the deepest parent that exists. */
 function offsetOf(doc: Document, path: readonly PropertyKey[]): number {
   let node: unknown = doc.contents;
-  let offset = 0;
+  // A key missing at the top level is reported at the first key, not at a comment above it.
+  let offset = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
   for (const key of path) {
     if (isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(key));

@@ -30,7 +30,7 @@ test('the three real sites load, with their short names', async () => {
 
 test('an unknown key names the file, the line, the key and the allowed keys', async (ctx) => {
   const message = await configError(ctx, siteConfigYaml('fixture.test', 'fixture').replace('language: en-US', 'language: en-US\nlanguag: en'));
-  assert.match(message, 'sites/fixture.test/site.yaml:6: languag: unknown key. Allowed here: domain, shortName, title, description, language');
+  assert.match(message, 'sites/fixture.test/site.yaml:6: languag: unknown key. Did you mean `language`? Allowed here: domain, shortName, title, description, language');
 });
 
 test('an unknown key inside an environment lists that level\'s keys', async (ctx) => {
@@ -45,7 +45,28 @@ test('a malformed domain says what a domain looks like', async (ctx) => {
 
 test('a missing bucket is named with its environment', async (ctx) => {
   const message = await configError(ctx, siteConfigYaml('fixture.test', 'fixture').replace('    bucket: fixture-staging\n', ''));
-  assert.match(message, /site\.yaml:\d+: environments\.staging\.bucket: is required \(string\) but missing\./);
+  assert.match(message, /site\.yaml:\d+: environments\.staging\.bucket: is required \(an S3 bucket name such as 86from-staging: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit\) but missing\./);
+});
+
+test('a misspelt key: the unknown key at its own line with the key it was meant to be, then that key as missing', async (ctx) => {
+  const message = await configError(ctx, '# Fixture site\n' + siteConfigYaml('fixture.test', 'fixture').replace('language: en-US', 'langauge: en-US'));
+  assert.equal(message.split('\n').slice(1), [
+    '  sites/fixture.test/site.yaml:6: langauge: unknown key. Did you mean `language`? Allowed here: domain, shortName, title, description, language, ogImage, analytics, booking, nav, publish, environments.',
+    '  sites/fixture.test/site.yaml:6: language: is required (string) but missing. `langauge` on this line looks like a misspelling of it.',
+  ]);
+});
+
+test('a key missing at the top level is reported at the first key, not at a comment above it', async (ctx) => {
+  const message = await configError(ctx, '# Fixture site\n# maintained by hand\n' + siteConfigYaml('fixture.test', 'fixture').replace('language: en-US\n', ''));
+  assert.match(message, 'sites/fixture.test/site.yaml:3: language: is required (string) but missing.');
+});
+
+test('an environment name with capitals says what names are allowed', async (ctx) => {
+  const message = await configError(ctx, siteConfigYaml('fixture.test', 'fixture').replace('  development:', '  Development:'));
+  assert.match(
+    message,
+    'environments.Development: "Development" is not an environment name: names are lowercase letters, digits and hyphens, starting with a letter, such as development, staging, production or local (write "development").',
+  );
 });
 
 test('a missing required environment is reported', async (ctx) => {
