@@ -168,7 +168,7 @@ function checkFrontMatter(config: EleventyUserConfig, context: BuildContext): vo
     const inputPath = String(data['page']?.inputPath ?? '');
     // Virtual templates (robots.txt, sitemap.xml) are ours, not an editor's.
     if (data['eleventyExcludeFromCollections'] === true && data['generated'] === true) return undefined;
-    const problems = checkPageData(data, context.lookup, (dir) => displayPath(context, dir));
+    const problems = checkPageData(data, context.lookup, (dir) => displayPath(context, dir), context.logger.warn);
     if (problems.length) throw pageDataError(displayPath(context, path.resolve(inputPath)), problems);
     return undefined;
   });

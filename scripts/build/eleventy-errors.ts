@@ -37,12 +37,20 @@ export function translateEleventyError(error: unknown, options: TranslateOptions
   if (userError) return userError;
   const searched = options.searchDirs.map((dir) => show(dir) + '/').join(' then ');
 
-  const page = sourcePageOf(chain, show, options.outputDir);
+  const source = sourceFileOf(chain, options.outputDir);
+  const page = source && show(source);
   const yaml = chain.find((e): e is YamlError => (e as YamlError | null)?.name === 'YAMLException') as YamlError | undefined;
-  if (yaml && page) {
+  if (yaml && source && page) {
     // js-yaml counts from 0 in the text Eleventy hands it, which starts with the newline after the opening "---".
-    const line = yaml.mark ? yaml.mark.line + 1 : undefined;
-    return new BuildError(`${page}${line ? `:${line}` : ''}: broken front matter: ${yaml.reason ?? 'not valid YAML'}. Fix the YAML between the "---" lines.`, { cause: error });
+    const reported = yaml.mark ? yaml.mark.line + 1 : undefined;
+    const reason = yaml.reason ?? 'not valid YAML';
+    // A quoted value or a [list] may span lines, so an unclosed one runs on and js-yaml
+    // notices later (often at the end of the front matter); the line that opened it is the one to fix.
+    const unclosed = /quoted scalar|flow collection/.test(reason) ? unclosedLine(readLines(source), reason) : undefined;
+    const opened = unclosed !== undefined && (reported === undefined || unclosed < reported) ? unclosed : undefined;
+    const line = opened ?? reported;
+    const what = opened ? `${reason}: the value on this line opens a ${/flow collection/.test(reason) ? 'bracket' : 'quote'} that is never closed` : reason;
+    return new BuildError(`${page}${line ? `:${line}` : ''}: broken front matter: ${what}. Fix the YAML between the "---" lines.`, { cause: error });
   }
 
   const missingTemplate = chain.find((e) => e instanceof Error && /template not found: /.test(e.message)) as Error | undefined;
@@ -67,17 +75,38 @@ export function translateEleventyError(error: unknown, options: TranslateOptions
   return error;
 }
 
-/** The first source file an error chain names; Eleventy also names the output file, which is no use to an editor. */
-function sourcePageOf(chain: unknown[], show: (absolute: string) => string, outputDir: string | undefined): string | undefined {
+/** The first source file an error chain names (absolute); Eleventy also names the output file, which is no use to an editor. */
+function sourceFileOf(chain: unknown[], outputDir: string | undefined): string | undefined {
   for (const error of chain) {
     if (!(error instanceof Error)) continue;
     for (const match of error.message.matchAll(/"?(\.?\.?\/[^\s"`()]+\.(?:md|njk|html))"?/g)) {
       const absolute = path.resolve(match[1]!);
       if (outputDir && isInside(outputDir, absolute)) continue;
-      return show(absolute);
+      return absolute;
     }
   }
   return undefined;
+}
+
+/**
+ * The front-matter line whose value opens a quote or a flow collection and
+ * does not close it on that line (1-based in the file), or undefined.
+ */
+function unclosedLine(lines: readonly string[], reason: string): number | undefined {
+  const end = frontMatterLines(lines);
+  for (let index = 1; index < Math.max(1, end - 1); index++) {
+    const value = /^\s*(?:-\s+)?(?:[^\s:#][^:#]*:\s+)?(["'[{].*)$/.exec(lines[index]!)?.[1];
+    if (!value) continue;
+    const opener = value[0]!;
+    if (opener === '"' && /double quoted/.test(reason) && !/^"(?:[^"\\]|\\.)*"/.test(value)) return index + 1;
+    if (opener === "'" && /single quoted/.test(reason) && !/^'(?:[^']|'')*'/.test(value)) return index + 1;
+    if ((opener === '[' || opener === '{') && /flow collection/.test(reason) && count(value, '[{') > count(value, ']}')) return index + 1;
+  }
+  return undefined;
+}
+
+function count(text: string, characters: string): number {
+  return [...text].filter((character) => characters.includes(character)).length;
 }
 
 function isInside(dir: string, file: string): boolean {

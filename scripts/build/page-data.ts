@@ -2,10 +2,17 @@
  * What a page's front matter must provide, checked before the page renders so an
  * editor hears "description is required" rather than a template stack trace.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { BuildError } from '../errors.ts';
 import { resolveLayout, type LayoutLookup } from './layout-lookup.ts';
 import { isWaivable, waiverRefusal } from '../checks/rules.ts';
+import { unknownFrontMatterKeys } from './front-matter-keys.ts';
+
+/** A missing value and a value of the wrong kind need different words: "title: 42" is there, just not text. */
+function text(required: string) {
+  return z.string({ error: (issue) => (issue.input === undefined ? `is required: ${required}` : `must be text (${required}); found ${JSON.stringify(issue.input)}, so put it in quotes`) });
+}
 
 /**
  * Eleventy writes a page wherever its permalink points, relative to the output
@@ -24,9 +31,9 @@ const faqEntry = z.strictObject({ question: z.string().min(1), answer: z.string(
 
 /** Keys an editor writes; everything else in the cascade comes from Eleventy or layouts. */
 export const frontMatterSchema = z.object({
-  title: z.string({ error: 'is required: the page title (also the <title> and Open Graph title)' }).min(1),
-  description: z.string({ error: 'is required: 50-160 characters for the meta description' }).min(1),
-  layout: z.string({ error: 'is required: which layout the page uses, such as page.njk or article.njk' }),
+  title: text('the page title (also the <title> and Open Graph title)').min(1),
+  description: text('50-160 characters for the meta description').min(1),
+  layout: text('which layout the page uses, such as page.njk or article.njk'),
   noindex: z.boolean().optional(),
   permalink,
   faq: z.array(faqEntry).optional(),
@@ -46,7 +53,12 @@ export interface PageDataProblem {
   message: string;
 }
 
-export function checkPageData(data: Record<string, unknown>, lookup: LayoutLookup, show: (absolute: string) => string): PageDataProblem[] {
+/**
+ * Problems that stop the build. With `warn`, keys no schema, layout or page
+ * uses (a typo such as `noindx: true` silently leaves the page indexed) are
+ * warned about, not refused: Eleventy reads many keys of its own.
+ */
+export function checkPageData(data: Record<string, unknown>, lookup: LayoutLookup, show: (absolute: string) => string, warn?: (message: string) => void): PageDataProblem[] {
   const problems: PageDataProblem[] = [];
   const parsed = frontMatterSchema.safeParse(data);
   if (!parsed.success) {
@@ -54,13 +66,28 @@ export function checkPageData(data: Record<string, unknown>, lookup: LayoutLooku
       problems.push({ key: issue.path.map(String).join('.') || '(front matter)', message: issue.message });
     }
   }
-  if (typeof data['layout'] === 'string' && !resolveLayout(lookup, data['layout'])) {
+  const inputPath = (data['page'] as { inputPath?: unknown } | undefined)?.inputPath;
+  if (warn && typeof inputPath === 'string') {
+    const file = path.resolve(inputPath);
+    for (const { key, line, closest } of unknownFrontMatterKeys(data, file, lookup, Object.keys(frontMatterSchema.shape))) {
+      warn(`${show(file)}${line ? `:${line}` : ''}: front matter key "${key}" is used by no layout or page and has no effect${closest ? `; did you mean "${closest}"?` : '.'}`);
+    }
+  }
+  const layout = data['layout'];
+  if (typeof layout === 'string' && /^(?:\.\/)?partials\//.test(layout)) {
+    problems.push({ key: 'layout', message: `"${layout}" is a partial, which layouts include; a page needs a page layout, such as ${pageLayouts(lookup).join(', ')}` });
+  } else if (typeof layout === 'string' && !resolveLayout(lookup, layout)) {
     problems.push({
       key: 'layout',
-      message: `"${data['layout']}" was not found; searched ${lookup.searchDirs.map((dir) => show(dir) + '/').join(' then ')}. Available: ${[...lookup.layouts.keys()].filter((name) => !name.includes('/')).join(', ')}`,
+      message: `"${data['layout']}" was not found; searched ${lookup.searchDirs.map((dir) => show(dir) + '/').join(' then ')}. Available: ${pageLayouts(lookup).join(', ')}`,
     });
   }
   return problems;
+}
+
+/** Layouts a page can name: those at the top of a layout folder, not partials. */
+function pageLayouts(lookup: LayoutLookup): string[] {
+  return [...lookup.layouts.keys()].filter((name) => !name.includes('/'));
 }
 
 export function pageDataError(page: string, problems: readonly PageDataProblem[]): BuildError {

@@ -171,7 +171,13 @@ async function buildError(ctx: Ctx, envName = 'production', sites: string[] = []
 test('broken front matter names the file and the line', async (ctx) => {
   await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': '---\ntitle: Bad\ndescription: "unclosed\nlayout: page.njk\n---\nBody\n' } }));
   const message = await buildError(ctx);
-  assert.match(message, /^sites\/fixture\.test\/content\/bad\.md:\d+: broken front matter/);
+  // js-yaml notices at the end of the front matter (line 5); the quote was opened on line 3.
+  assert.is(message, 'sites/fixture.test/content/bad.md:3: broken front matter: unexpected end of the stream within a double quoted scalar: the value on this line opens a quote that is never closed. Fix the YAML between the "---" lines.');
+});
+
+test('an unclosed bracket in front matter is reported on the line that opens it', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': '---\ntitle: Bad\ntags: [one, two\ndescription: A page whose tags list never closes, so the YAML runs on.\nlayout: page.njk\n---\nBody\n' } }));
+  assert.match(await buildError(ctx), /^sites\/fixture\.test\/content\/bad\.md:3: broken front matter: .*opens a bracket that is never closed/);
 });
 
 test('a colon inside an unquoted value is reported on its own line', async (ctx) => {
@@ -245,6 +251,35 @@ test('permalink: false is still allowed: the page is not written', async (ctx) =
   await ctx.tmp.write(fixtureSite({ pages: { 'content/draft.md': page('Draft', 'A draft page that Eleventy reads but does not write to the output.', 'page.njk', 'Draft.', 'permalink: false\n') } }));
   await build(ctx, 'production');
   assert.not.ok(existsSync(path.join(ctx.tmp.dir, 'dist/production/fixture.test/draft/index.html')));
+});
+
+test('a title that is not text says so, rather than that it is missing', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': '---\ntitle: 42\ndescription: A page whose title YAML reads as a number, not as text at all.\nlayout: page.njk\n---\nBody\n' } }));
+  const message = await buildError(ctx);
+  assert.match(message, 'sites/fixture.test/content/bad.md: front matter has a problem:\n  title: must be text (the page title (also the <title> and Open Graph title)); found 42, so put it in quotes');
+  assert.not.match(message, 'is required');
+});
+
+test('a partial is refused as a page layout, naming the file and the page layouts', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': page('Bad', 'A page that names the navigation partial as though it were its layout.', 'partials/nav.njk', 'Body') } }));
+  const message = await buildError(ctx);
+  assert.match(message, 'sites/fixture.test/content/bad.md: front matter has a problem:\n  layout: "partials/nav.njk" is a partial, which layouts include; a page needs a page layout, such as article.njk, base.njk, home.njk, page.njk');
+});
+
+test('an unknown front-matter key is a warning naming the file, line, key and the closest known key; keys layouts or the page use are not', async (ctx) => {
+  await ctx.tmp.write(
+    fixtureSite({
+      pages: {
+        'content/about.md': page('About', 'The about page of the fixture site, long enough to be a description.', 'page.njk', 'Call {{ phoneNote }}.', 'noindx: true\nlede: A standfirst the shared layouts print.\nphoneNote: after nine\ntags: [pages]\n'),
+      },
+    }),
+  );
+  const [result] = await build(ctx, 'production');
+  assert.equal(result!.warnings.filter((warning) => warning.includes('front matter key')), [
+    'sites/fixture.test/content/about.md:5: front matter key "noindx" is used by no layout or page and has no effect; did you mean "noindex"?',
+  ]);
+  // A warning, not a refusal: the page is built, and (the typo's effect) indexed.
+  assert.not.match(await read(ctx, 'dist/production/fixture.test/about/index.html'), 'noindex');
 });
 
 test('a missing description is named with what it is for', async (ctx) => {
