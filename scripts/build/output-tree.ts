@@ -6,7 +6,8 @@
  * The replaced tree is renamed into `dist/.trash/` and deleted by a detached
  * process: removing thousands of files takes about as long as writing them,
  * and nothing waits for it. Whatever a killed deleter leaves behind is swept
- * by the next build.
+ * by the next build, and so is the temporary folder of a build whose process
+ * died before it could clean up.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -32,8 +33,33 @@ export async function startOutput(final: string): Promise<PendingOutput> {
   await rm(temporary, { recursive: true, force: true });
   await mkdir(temporary, { recursive: true });
   const trash = trashDirOf(final);
+  await sweepAbandoned(parent, trash);
   if (existsSync(trash) && readdirSync(trash).length > 0) deleteInBackground(trash);
   return { temporary, final };
+}
+
+/**
+ * `.building-<domain>-<pid>-<time>` folders whose process is gone (a killed or
+ * crashed build) go to the trash. A live pid's folder is left alone: it may be
+ * another build running now, in this process or another.
+ */
+async function sweepAbandoned(parent: string, trash: string): Promise<void> {
+  for (const name of readdirSync(parent)) {
+    const pid = Number(/^\.building-.+-(\d+)-\d+$/.exec(name)?.[1]);
+    if (!pid || isAlive(pid)) continue;
+    await mkdir(trash, { recursive: true });
+    await rename(path.join(parent, name), path.join(trash, `${path.basename(parent)}-${name.slice(1)}`)).catch(() => undefined); // another build may have swept it first
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Swaps the finished tree in; the previous tree goes to the trash. */

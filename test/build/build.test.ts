@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -156,6 +157,27 @@ test('a failed build leaves the previous output untouched and no temporary folde
   assert.is(await read(ctx, 'dist/production/fixture.test/index.html'), before);
   assert.equal((await readdir(path.join(ctx.tmp.dir, 'dist/production'))).sort(), ['fixture.test', 'fixture.test.build.json']);
 });
+
+test('a build sweeps temporary folders left by builds whose process died, and keeps those of live processes', async (ctx) => {
+  await ctx.tmp.write(fixtureSite());
+  const dead = await exitedPid();
+  await ctx.tmp.write({
+    [`dist/production/.building-fixture.test-${dead}-1700000000000/index.html`]: 'half-written',
+    [`dist/production/.building-other.test-${dead}-1700000000001/index.html`]: 'half-written',
+    [`dist/production/.building-fixture.test-${process.pid}-1700000000002/index.html`]: 'a build of this process, still running',
+  });
+  await build(ctx, 'production');
+  assert.equal((await readdir(path.join(ctx.tmp.dir, 'dist/production'))).sort(), [`.building-fixture.test-${process.pid}-1700000000002`, 'fixture.test', 'fixture.test.build.json']);
+});
+
+/** The pid of a process that has exited. */
+function exitedPid(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', '']);
+    child.once('error', reject);
+    child.once('exit', () => resolve(child.pid!));
+  });
+}
 
 async function buildError(ctx: Ctx, envName = 'production', sites: string[] = []): Promise<string> {
   try {
