@@ -62,4 +62,13 @@ test('staging builds of the real sites are noindex and carry no analytics', asyn
   }
 });
 
+test('unfilled facts promise nothing the sites lack: no page points readers at a contact form (none of the sites has one)', async (ctx) => {
+  for (const result of ctx.production) {
+    for (const page of result.pages.filter((built) => built.path.endsWith('.html'))) {
+      assert.not.match(await html(ctx, 'production', `${result.site.domain}/${page.path}`), /contact form/i, `${result.site.domain}/${page.path}`);
+    }
+  }
+  assert.match(await html(ctx, 'production', '86from.com/about/index.html'), 'Corrections go to\nan e-mail address we will publish on this page.');
+});
+
 test.run();
