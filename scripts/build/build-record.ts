@@ -21,6 +21,8 @@ export interface OutputFile {
   md5: string;
   /** For pages: the source file it was rendered from, relative to the repository. */
   source?: string;
+  /** For pages: the id in its `<meta name="build-id">`, so a page seen live can be found in the records. */
+  pageId?: string;
 }
 
 export interface BuildRecord {

@@ -10,7 +10,7 @@ import { displayPath, rememberingUserErrors, type BuildContext } from './context
 import { renderFact } from './facts.ts';
 import { jsonForScript } from './html.ts';
 import { overrideAliases } from './layout-lookup.ts';
-import { stampPageId } from './page-id.ts';
+import { pageIdOf, stampPageId } from './page-id.ts';
 import { hashBytes } from './build-record.ts';
 import { checkPageData, pageDataError } from './page-data.ts';
 import { faqPageLd, webPageLd, webSiteLd } from './structured-data.ts';
@@ -157,7 +157,8 @@ function stampPageIds(config: EleventyUserConfig, context: BuildContext): void {
     const outputPath = this.page.outputPath;
     if (typeof outputPath === 'string' && typeof stamped === 'string') {
       const file = path.relative(context.outputDir, path.resolve(outputPath)).split(path.sep).join('/');
-      context.renderedFiles.set(file, hashBytes(file, Buffer.from(stamped)));
+      const pageId = pageIdOf(stamped);
+      context.renderedFiles.set(file, { ...hashBytes(file, Buffer.from(stamped)), ...(pageId ? { pageId } : {}) });
     }
     return stamped;
   });

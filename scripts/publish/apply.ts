@@ -39,7 +39,7 @@ export interface ApplyOptions {
   plan: Plan;
   /** The built tree the plan's paths are relative to. */
   outputDir: string;
-  build: Pick<BuildRecord, 'buildId' | 'sourceDigest' | 'git' | 'builtAt'>;
+  build: Pick<BuildRecord, 'buildId' | 'sourceDigest' | 'git' | 'builtAt' | 'files'>;
   ports: Ports;
   logger: Logger;
   progress?: ProgressSink;
@@ -246,5 +246,6 @@ function deployRecord(options: ApplyOptions, etags: ReadonlyMap<string, string>,
     },
     invalidations,
     objects,
+    pageIds: Object.fromEntries(build.files.flatMap((file) => (file.pageId ? [[file.path, file.pageId]] : []))),
   };
 }

@@ -75,6 +75,11 @@ export interface DeployRecord {
   invalidations: Array<{ distributionId: string; id: string; paths: string[] }>;
   /** The bucket after this publish: key relative to the prefix → what it held. */
   objects: Record<string, RecordedObject>;
+  /**
+   * Each page's `<meta name="build-id">`, by key relative to the prefix: the id
+   * a person reads off a live page finds the deploy (and build) that sent it.
+   */
+  pageIds?: Record<string, string>;
 }
 
 /** `<prefix>.publish/current.json`: the deploy the environment serves now. */

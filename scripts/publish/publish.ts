@@ -188,7 +188,7 @@ export interface Prepared {
   publish: SitePublish;
   /** The tree the plan's uploads are read from. */
   outputDir: string;
-  build: Pick<BuildRecord, 'buildId' | 'sourceDigest' | 'git' | 'builtAt'>;
+  build: Pick<BuildRecord, 'buildId' | 'sourceDigest' | 'git' | 'builtAt' | 'files'>;
   record: RecordExtras;
   /** The bytes this publish sends for a page (--wait compares its build-id). */
   expectedPage(page: string): Promise<Buffer | undefined>;

@@ -162,7 +162,10 @@ async function prepareRollback(target: PublishTarget, ports: Ports, options: Rol
 function filesOf(record: DeployRecord): OutputFile[] {
   return Object.entries(record.objects)
     .filter(([relative]) => !relative.endsWith('/'))
-    .map(([relative, [etag, , sha256, size]]) => ({ path: relative, size: size ?? 0, sha256, md5: isPlainMd5(etag) ? etag : '' }));
+    .map(([relative, [etag, , sha256, size]]) => {
+      const pageId = record.pageIds?.[relative];
+      return { path: relative, size: size ?? 0, sha256, md5: isPlainMd5(etag) ? etag : '', ...(pageId ? { pageId } : {}) };
+    });
 }
 
 /**

@@ -133,6 +133,10 @@ test('build record sits beside the tree with id, digest, git state and every fil
   assert.is(index!.sha256, createHash('sha256').update(bytes).digest('hex'));
   assert.is(index!.md5, createHash('md5').update(bytes).digest('hex'));
   assert.is(index!.source, 'sites/fixture.test/content/index.md');
+  // The id a person reads off the live page leads back to this record.
+  assert.is(index!.pageId, pageIdOf(bytes.toString('utf8')));
+  assert.match(index!.pageId ?? '', /^[0-9a-f]{16}$/);
+  assert.not.ok(record.files.find((file) => file.path.endsWith('.css'))?.pageId, 'only pages have a page id');
   assert.ok(record.files.some((file) => /^assets\/base\.[0-9a-f]{8}\.css$/.test(file.path)), 'the fingerprinted stylesheet');
   assert.not.ok(record.files.some((file) => file.path === 'assets/base.css'), 'and not the original');
   assert.not.ok(record.files.some((file) => file.path.endsWith('.build.json')));

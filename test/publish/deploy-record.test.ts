@@ -9,6 +9,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { BuildRecord } from '../../scripts/build/build-record.ts';
+import { pageIdOf } from '../../scripts/build/page-id.ts';
 import { workspaceAt } from '../../scripts/config/sites.ts';
 import { pruneDeploys, RETENTION_BATCH } from '../../scripts/publish/archive.ts';
 import { CURRENT_POINTER, parseDeployRecord, parsePointer } from '../../scripts/publish/deploy-record.ts';
@@ -96,6 +97,9 @@ test('each publish records build id, source digest, commit and clean flag, time,
   const aboutBytes = await readFile(path.join(ctx.tmp.dir, 'dist/edge/fixture.test/about/index.html'));
   assert.equal(aboutEntry.slice(2), [sha256(aboutBytes), aboutBytes.length]);
   assert.ok(Object.values(record.objects).every(([, , hash, size]) => /^[0-9a-f]{64}$/.test(hash) && typeof size === 'number'));
+  // The build-id a person reads off a live page finds this deploy.
+  assert.is(record.pageIds?.['about/index.html'], pageIdOf(aboutBytes.toString('utf8')));
+  assert.equal(Object.keys(record.pageIds ?? {}).sort(), built.files.filter((file) => file.path.endsWith('.html')).map((file) => file.path).sort());
   // The staging gate reads it the same way: pointer, then record.
   const current = await readCurrentDeploy(store, '');
   assert.ok(current && 'key' in current && current.key === report.deployRecordKey);
