@@ -41,6 +41,30 @@ export async function stopCli(child: ChildProcess): Promise<void> {
   await closed;
 }
 
+/**
+ * Resolves once the CLI has said it is serving: it says so only after
+ * Eleventy's file watcher is ready, and an edit made before that is not seen.
+ */
+export function devServerReady(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const giveUp = setTimeout(() => reject(new Error(`gave up waiting for the dev server to serve:\n${output}`)), 120_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/Serving .* edits reload the page/.test(output)) {
+        child.stderr?.off('data', onData);
+        clearTimeout(giveUp);
+        resolve();
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.once('close', (code) => {
+      clearTimeout(giveUp);
+      reject(new Error(`the dev server exited (${code}) before serving:\n${output}`));
+    });
+  });
+}
+
 /** No "    at file:line" lines: user errors are a message, not a stack trace. */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+[:(]\d+:\d+\)?$/m.test(text);

@@ -1,11 +1,10 @@
 /** The dev server injects the widget too, and picks up an edit to the widget's files. */
-import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startCli, stopCli } from '../helpers/cli.ts';
+import { devServerReady, startCli, stopCli } from '../helpers/cli.ts';
 import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
 import { fixtureSite, page } from '../helpers/sites.ts';
 import { fetchPage, freePort } from '../helpers/http.ts';
@@ -37,36 +36,12 @@ async function waitForPage(url: string, ready: (html: string) => boolean, what: 
   }
 }
 
-/**
- * Resolves once the CLI has said it is serving: it says so only after
- * Eleventy's file watcher is ready, and an edit made before that is not seen.
- */
-function serving(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const giveUp = setTimeout(() => reject(new Error(`gave up waiting for the dev server to serve:\n${output}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/Serving .* edits reload the page/.test(output)) {
-        child.stderr?.off('data', onData);
-        clearTimeout(giveUp);
-        resolve();
-      }
-    };
-    child.stderr?.on('data', onData);
-    child.once('close', (code) => {
-      clearTimeout(giveUp);
-      reject(new Error(`the dev server exited (${code}) before serving:\n${output}`));
-    });
-  });
-}
-
 test('the dev server serves the injected widget and re-injects it after an edit to widget.js', async (ctx) => {
   await ctx.tmp.write(fixtureSite({ pages: { 'content/book.md': page('Book', 'A booking page served by the dev server, with the widget on it.', 'page.njk', '{% bookingWidget %}') } }));
   const port = await freePort();
   const child = startCli(['--root', ctx.tmp.dir, 'dev', '--site', 'fixture', '--port', String(port)]);
   try {
-    await serving(child);
+    await devServerReady(child);
     const url = `http://127.0.0.1:${port}/book/`;
     const first = await waitForPage(url, (html) => html.includes('<!-- widget:booking:end -->'), 'the booking page');
     assert.match(first, /<!-- widget booking \d+\.\d+\.\d+ sha256=[0-9a-f]{64} build=[0-9a-f]{16} -->/);
@@ -92,7 +67,7 @@ test('the dev server serves from .cache/dev/, leaving the last build in dist/ an
   const port = await freePort();
   const child = startCli(['--root', ctx.tmp.dir, 'dev', '--site', 'fixture', '--port', String(port)]);
   try {
-    await serving(child);
+    await devServerReady(child);
     const home = await waitForPage(`http://127.0.0.1:${port}/`, (html) => html.includes('Welcome aboard.'), 'the home page');
     assert.match(home, '<meta name="robots" content="noindex, nofollow">');
     assert.ok(existsSync(path.join(ctx.tmp.dir, '.cache/dev/development/fixture.test/index.html')), 'served from .cache/dev/development/fixture.test/');
