@@ -10,10 +10,16 @@
  *    empty cache; again with nothing changed; again after one page changed.
  * 3. The three real sites (a copy of sites/), cold then warm in one process.
  *
- *   npm run bench:build -- --pages 4000 --runs 3
+ *   npm run bench:build -- --pages 4000 --runs 3 [--dir /dev/shm]
+ *
+ * `--dir` is where the temporary workspaces go (default: the system's temp
+ * folder). Eleventy writes every page synchronously, so on a slow or
+ * throttled disk the figures measure the disk more than the build (on our
+ * virtual machines 4,000 small writes take 2.5–6 s and vary run to run);
+ * a RAM-backed folder such as /dev/shm measures the work itself.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +31,7 @@ import { STRESS_DOMAIN, stressPageName, writeStressWorkspace } from './build-str
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const childScript = fileURLToPath(new URL('./build-child.ts', import.meta.url));
 
-const { values } = parseArgs({ options: { pages: { type: 'string', default: '4000' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { pages: { type: 'string', default: '4000' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false }, dir: { type: 'string', default: os.tmpdir() } } });
 const pageCount = Number.parseInt(values.pages, 10);
 const runs = Number.parseInt(values.runs, 10);
 
@@ -69,11 +75,28 @@ function verdict(ratio: number, limit: number): string {
   return `≤${limit.toFixed(2)}x ${ratio <= limit ? 'met' : 'MISSED'}`;
 }
 
+/** How long 1,000 small synchronous writes take where the workspaces are: the disk's share of every figure below. */
+async function diskProbe(dir: string): Promise<string> {
+  const probe = await mkdtemp(path.join(dir, 'bench-disk-'));
+  try {
+    const bytes = Buffer.alloc(12_000, 'a');
+    const started = performance.now();
+    for (let index = 0; index < 1000; index++) {
+      mkdirSync(path.join(probe, String(index)));
+      writeFileSync(path.join(probe, String(index), 'index.html'), bytes);
+    }
+    return `1,000 page-sized synchronous writes took ${Math.round(performance.now() - started)} ms`;
+  } finally {
+    await rm(probe, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
-  const workspace = await mkdtemp(path.join(os.tmpdir(), 'bench-build-'));
-  const realWorkspace = await mkdtemp(path.join(os.tmpdir(), 'bench-real-sites-'));
+  const workspace = await mkdtemp(path.join(values.dir, 'bench-build-'));
+  const realWorkspace = await mkdtemp(path.join(values.dir, 'bench-real-sites-'));
   try {
     process.stdout.write(`Build benchmark: ${pageCount} generated Markdown pages (+ a home page), ${os.availableParallelism()} cores, Node ${process.version}, median of ${runs} run${runs === 1 ? '' : 's'}\n`);
+    process.stdout.write(`Workspaces in ${values.dir} (${await diskProbe(values.dir)})\n`);
     process.stdout.write(`Load average before: ${os.loadavg().map((load) => load.toFixed(2)).join(' ')} (other work on the machine slows every variant)\n`);
     const stress = await writeStressWorkspace(workspace, repoRoot, pageCount);
     const dist = path.join(workspace, 'dist');

@@ -2,7 +2,6 @@
  * Where the build is run from must not matter, even when the current
  * directory's path is the start of the workspace's (`/tmp/a` and `/tmp/a-fx`).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,8 +9,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { displayPath } from '../../scripts/build/context.ts';
 import type { Workspace } from '../../scripts/config/sites.ts';
-import { hasStackTrace, type CliResult } from '../helpers/cli.ts';
-import { copySharedParts, repoRoot, tempDir, writeTree, type TempDir } from '../helpers/fixture.ts';
+import { hasStackTrace, runCli } from '../helpers/cli.ts';
+import { copySharedParts, tempDir, writeTree, type TempDir } from '../helpers/fixture.ts';
 import { fixtureSite } from '../helpers/sites.ts';
 
 interface Ctx { cwd: TempDir; root: string }
@@ -29,21 +28,8 @@ test.after.each(async (ctx) => {
   await rm(`${ctx.cwd.dir}-fx`, { recursive: true, force: true });
 });
 
-/** The CLI run from `cwd`; tsx is given by its own path, since `cwd` has no node_modules. */
-function runCliIn(cwd: string, args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'scripts/cli.ts'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 test('a build run from a folder whose path starts the workspace\'s builds (no "entry._pages is not iterable")', async (ctx) => {
-  const result = await runCliIn(ctx.cwd.dir, ['--root', ctx.root, 'build']);
+  const result = await runCli(['--root', ctx.root, 'build'], { cwd: ctx.cwd.dir });
   assert.is(result.code, 0, result.stderr);
   assert.not.ok(hasStackTrace(result.stderr), result.stderr);
   assert.ok(existsSync(path.join(ctx.root, 'dist/production/fixture.test/index.html')));

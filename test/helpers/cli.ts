@@ -9,13 +9,14 @@ export interface CliResult {
   stderr: string;
 }
 
+/** tsx by its own path, so the CLI also runs from a folder without node_modules. */
 export function cliArgs(args: readonly string[]): string[] {
-  return ['--import', 'tsx', path.join(repoRoot, 'scripts/cli.ts'), ...args];
+  return ['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'scripts/cli.ts'), ...args];
 }
 
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cliArgs(args), { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+    const child = spawn(process.execPath, cliArgs(args), { cwd: options.cwd ?? repoRoot, env: { ...process.env, NO_COLOR: '1', ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
