@@ -39,7 +39,7 @@ import { startRequestLog, type LoggedRequest } from '../s3-local/request-log.ts'
 // The CloudFront stand-in the tests use; the benchmark needs the same API.
 import { startCloudFrontServer } from '../../test/helpers/cloudfront-server.ts';
 
-const { values } = parseArgs({ options: { pages: { type: 'string', default: '4000' }, images: { type: 'string', default: '200' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { pages: { type: 'string', default: '4000' }, images: { type: 'string', default: '200' }, keep: { type: 'boolean', default: false }, 'pipeline-only': { type: 'boolean', default: false } } });
 const PAGES = Number.parseInt(values.pages, 10);
 const IMAGES = Number.parseInt(values.images, 10);
 const SECTIONS = 20;
@@ -233,16 +233,21 @@ async function main(): Promise<void> {
       const ports = { store: s3Store({ bucket: this.bucket, region: 'us-east-1', endpoint: log.endpoint }), cdn: cloudFrontCdn({ endpoint: cloudfront.endpoint, credentials: LOCAL_S3_CREDENTIALS }) };
       const quiet = { info() {}, warn() {} };
       const before = cloudfront.requests.length;
+      const planStarted = performance.now();
       const { plan } = await planSite(target, { outputDir: dir, record }, ports, { logger: quiet, allowDeletes: false });
+      const planMs = performance.now() - planStarted;
       await applyPlan({ plan, outputDir: dir, build: record, ports, logger: quiet });
+      const applyMs = performance.now() - planStarted - planMs;
       const sent = cloudfront.requests.slice(before).flatMap((request) => request.paths ?? []);
-      return { invalidation: sent.length ? `${sent.length}: ${sent.join(' ')}` : '0', detail: `hashing ${(hashMs / 1000).toFixed(2)} s` };
+      const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+      return { invalidation: sent.length ? `${sent.length}: ${sent.join(' ')}` : '0', detail: `hashing ${seconds(hashMs)}, listing and planning ${seconds(planMs)}, applying ${seconds(applyMs)}` };
     },
   };
   const tools: Tool[] = [ours];
   const skipped: string[] = [];
 
-  if (existsSync(AWS)) {
+  if (values['pipeline-only']) skipped.push('aws s3 sync and hugo deploy (--pipeline-only)');
+  else if (existsSync(AWS)) {
     const version = (await run(AWS, ['--version'], awsEnv)).trim().split(' ')[0];
     for (const sizeOnly of [false, true]) {
       tools.push({
@@ -258,7 +263,9 @@ async function main(): Promise<void> {
     skipped.push(`aws s3 sync (${AWS} not installed: apt-get install -y awscli)`);
   }
 
-  if (existsSync(HUGO)) {
+  if (values['pipeline-only']) {
+    // skipped above
+  } else if (existsSync(HUGO)) {
     const version = (await run(HUGO, ['version'], awsEnv)).trim().split(' ')[1];
     tools.push({
       name: 'hugo deploy',

@@ -4,9 +4,9 @@
  * re-hashing, and a deploy record copies its identity.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import pLimit from 'p-limit';
 import { glob } from 'tinyglobby';
 import type { GitState } from './git-state.ts';
 
@@ -53,11 +53,15 @@ export function hashBytes(file: string, bytes: Buffer): OutputFile {
 /**
  * Every file of the tree, hashed. Pages were hashed as Eleventy wrote them
  * (`known`, from memory); only the rest (copied assets, images) is read back.
+ *
+ * Read synchronously: for a tree of small files, fs.promises.readFile's
+ * open/stat/read/close round trips cost three times the reading (4,000
+ * files: about 420 ms against 145 ms measured), and the hashing is
+ * synchronous anyway.
  */
 export async function hashOutputTree(dir: string, known: ReadonlyMap<string, OutputFile> = new Map()): Promise<OutputFile[]> {
   const paths = (await glob('**/*', { cwd: dir, onlyFiles: true, dot: true })).sort();
-  const limit = pLimit(32);
-  return Promise.all(paths.map((file) => known.get(file) ?? limit(async () => hashBytes(file, await readFile(path.join(dir, file))))));
+  return paths.map((file) => known.get(file) ?? hashBytes(file, readFileSync(path.join(dir, file))));
 }
 
 /** Written to a temporary name first so a reader never sees half a record. */
