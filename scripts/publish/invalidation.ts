@@ -16,6 +16,14 @@
  *      everything with one path, so a covering set always exists; it is
  *      chosen only when nothing narrower fits.
  *
+ *
+ * Both budgets shrink by what is already in progress on the distribution
+ * (earlier publishes, another site, the console): CloudFront refuses an
+ * invalidation that would take it past 3,000 paths or 15 wildcards in
+ * progress, and it would refuse only after every upload. When not even one
+ * wildcard and one path are left and the exact paths do not fit, nothing
+ * fits: the plan refuses, and the publish waits for those to complete.
+ *
  * `hugo deploy` always sends `/*` (every publish evicts the whole site);
  * `s3deploy` caps at 8 paths by collapsing whole folder levels, which can
  * evict far more than needed. Wildcards stop at folder boundaries here:
@@ -44,6 +52,8 @@ export interface InvalidationInput {
   originPath: string;
   maxPaths: number;
   maxWildcards?: number;
+  /** Already in progress on the distribution (wildcards counted among the paths too); nothing when unknown. */
+  inProgress?: { paths: number; wildcards: number };
 }
 
 export interface InvalidationPaths {
@@ -54,6 +64,10 @@ export interface InvalidationPaths {
   wildcards: number;
   /** Unchanged objects the wildcards evict too. */
   collateral: number;
+  /** What this publish may send: the site's own caps, lowered to what CloudFront's limits leave. */
+  budget: { paths: number; wildcards: number };
+  /** False when nothing fits that budget (`paths` is then empty): the publish must wait. */
+  fits: boolean;
 }
 
 /**
@@ -80,16 +94,26 @@ function encodeSegment(segment: string): string {
 
 export function invalidationPaths(input: InvalidationInput): InvalidationPaths {
   const exact = [...new Set(input.changed.flatMap((key) => urlPathsOf(key, input.originPath)))].sort();
-  if (exact.length <= input.maxPaths) return { paths: exact, exactPaths: exact.length, wildcards: 0, collateral: 0 };
+  const budget = budgetLeft(input);
+  if (exact.length <= budget.paths) return { paths: exact, exactPaths: exact.length, wildcards: 0, collateral: 0, budget, fits: true };
+  // The root's "/*" needs one of each; with less, no covering set exists.
+  if (budget.paths < 1 || budget.wildcards < 1) return { paths: [], exactPaths: exact.length, wildcards: 0, collateral: 0, budget, fits: false };
 
-  const maxWildcards = Math.min(input.maxWildcards ?? MAX_WILDCARDS_PER_PUBLISH, CLOUDFRONT_LIMITS.wildcards);
   const tree = folderTree(exact, input.unchanged, input.originPath);
-  const best = pick(solve(tree, input.maxPaths, maxWildcards));
+  const best = pick(solve(tree, budget.paths, budget.wildcards));
   const paths = [
     ...best.wild.map((folder) => `${folder}*`),
     ...exact.filter((path) => !best.wild.some((folder) => path.startsWith(folder))),
   ].sort();
-  return { paths, exactPaths: exact.length, wildcards: best.wild.length, collateral: best.collateral };
+  return { paths, exactPaths: exact.length, wildcards: best.wild.length, collateral: best.collateral, budget, fits: true };
+}
+
+function budgetLeft(input: InvalidationInput): InvalidationPaths['budget'] {
+  const inProgress = input.inProgress ?? { paths: 0, wildcards: 0 };
+  return {
+    paths: Math.max(0, Math.min(input.maxPaths, CLOUDFRONT_LIMITS.paths - inProgress.paths)),
+    wildcards: Math.max(0, Math.min(input.maxWildcards ?? MAX_WILDCARDS_PER_PUBLISH, CLOUDFRONT_LIMITS.wildcards - inProgress.wildcards)),
+  };
 }
 
 interface Folder {

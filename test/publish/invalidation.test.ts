@@ -71,6 +71,28 @@ test('never more than five wildcards a publish (CloudFront allows 15 in progress
   assert.equal(result.paths, ['/*']);
 });
 
+// What is already in progress on the distribution shrinks both budgets (CloudFront: 3,000 paths, 15 wildcards).
+for (const [name, input, expected] of [
+  ['fits: the exact paths fit beside 2,990 in progress', { changed: pages('blog/', 5), inProgress: { paths: 2990, wildcards: 0 } }, { fits: true, paths: 10, wildcards: 0, budget: { paths: 10, wildcards: 5 } }],
+  ['fits: exact paths need no wildcard, however many wildcards are in progress', { changed: pages('blog/', 5), inProgress: { paths: 15, wildcards: 15 } }, { fits: true, paths: 10, wildcards: 0, budget: { paths: 30, wildcards: 0 } }],
+  ['collapses: 12 exact paths beside 2,990 in progress become /blog/*', { changed: pages('blog/', 6), inProgress: { paths: 2990, wildcards: 0 } }, { fits: true, paths: 1, wildcards: 1, budget: { paths: 10, wildcards: 5 } }],
+  ['collapses: with 14 wildcards in progress, two folders that would take two wildcards share /*', { changed: [...pages('blog/', 20), ...pages('news/', 20)], unchanged: ['index.html'], inProgress: { paths: 14, wildcards: 14 } }, { fits: true, paths: 1, wildcards: 1, budget: { paths: 30, wildcards: 1 } }],
+  ['refused: 15 wildcards in progress and more exact paths than the budget', { changed: pages('blog/', 16), inProgress: { paths: 15, wildcards: 15 } }, { fits: false, paths: 0, wildcards: 0, budget: { paths: 30, wildcards: 0 } }],
+  ['refused: 3,000 paths in progress leave room for none', { changed: ['about/index.html'], inProgress: { paths: 3000, wildcards: 0 } }, { fits: false, paths: 0, wildcards: 0, budget: { paths: 0, wildcards: 5 } }],
+  ['refused: more in progress than the limit (counted by another tool) is no budget, not a negative one', { changed: ['about/index.html'], inProgress: { paths: 3100, wildcards: 16 } }, { fits: false, paths: 0, wildcards: 0, budget: { paths: 0, wildcards: 0 } }],
+] as const) {
+  test(`in progress: ${name}`, () => {
+    const result = run(input);
+    assert.equal({ fits: result.fits, paths: result.paths.length, wildcards: result.wildcards, budget: result.budget }, expected);
+  });
+}
+
+test('in progress: two folders and 14 wildcards in progress — /blog/* and /news/* without them, /* with them', () => {
+  const input = { changed: [...pages('blog/', 20), ...pages('news/', 20)], unchanged: ['index.html'] };
+  assert.equal(run(input).paths, ['/blog/*', '/news/*']);
+  assert.equal(run({ ...input, inProgress: { paths: 14, wildcards: 14 } }).paths, ['/*']);
+});
+
 test('urlPathsOf maps keys to every URL a cache may hold them under', () => {
   assert.equal(urlPathsOf('index.html', ''), ['/', '/index.html']);
   assert.equal(urlPathsOf('site/docs/index.html', '/site'), ['/docs/', '/docs/index.html']);
