@@ -8,11 +8,13 @@ import {
   CreateInvalidationCommand,
   GetDistributionCommand,
   GetInvalidationCommand,
+  ListInvalidationsCommand,
   type CloudFrontClientConfig,
 } from '@aws-sdk/client-cloudfront';
+import pLimit from 'p-limit';
 import { PublishError } from '../errors.ts';
 import { CLOUDFRONT_LIMITS } from './invalidation.ts';
-import type { Cdn, DistributionInfo, InvalidationRequest, InvalidationStatus } from './ports.ts';
+import type { Cdn, DistributionInfo, InvalidationRequest, InvalidationsInProgress, InvalidationStatus } from './ports.ts';
 
 export interface CloudFrontCdnOptions {
   /**
@@ -25,6 +27,9 @@ export interface CloudFrontCdnOptions {
   credentials?: CloudFrontClientConfig['credentials'];
   maxAttempts?: number;
 }
+
+/** CloudFront's most (and default) summaries a ListInvalidations page. */
+const LIST_PAGE = 100;
 
 export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
   // CloudFront is a global service whose API lives in us-east-1.
@@ -50,7 +55,7 @@ export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
         );
         return { id: result.Invalidation?.Id ?? '', status: result.Invalidation?.Status ?? 'InProgress' };
       } catch (error) {
-        throw translate(error, request.distributionId, request.paths.length, true);
+        throw translate(error, request.distributionId, request.paths.length, 'create');
       }
     },
 
@@ -59,7 +64,38 @@ export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
         const result = await client.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id }));
         return { id, status: result.Invalidation?.Status ?? 'InProgress' };
       } catch (error) {
-        throw translate(error, distributionId, 0, false);
+        throw translate(error, distributionId, 0, 'get');
+      }
+    },
+
+    async inProgress(distributionId: string): Promise<InvalidationsInProgress> {
+      try {
+        // Newest first. Invalidations complete within minutes and roughly in
+        // order, so a whole page of completed ones means the older pages (the
+        // listing reaches back a billing period or two) hold none in progress.
+        const ids: string[] = [];
+        let marker: string | undefined;
+        for (;;) {
+          const result = await client.send(new ListInvalidationsCommand({ DistributionId: distributionId, Marker: marker, MaxItems: LIST_PAGE }));
+          const items = result.InvalidationList?.Items ?? [];
+          const running = items.filter((item) => item.Status === 'InProgress' && item.Id);
+          ids.push(...running.map((item) => item.Id!));
+          marker = result.InvalidationList?.NextMarker;
+          if (!result.InvalidationList?.IsTruncated || !marker || (items.length > 0 && running.length === 0)) break;
+        }
+        // Summaries carry no paths, so each one in progress is read (usually a few).
+        const limit = pLimit(4);
+        const batches = await Promise.all(
+          ids.map((id) => limit(async () => (await client.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id }))).Invalidation)),
+        );
+        const paths = batches.flatMap((invalidation) => (invalidation?.Status === 'Completed' ? [] : (invalidation?.InvalidationBatch?.Paths?.Items ?? [])));
+        return {
+          invalidations: batches.filter((invalidation) => invalidation?.Status !== 'Completed').length,
+          paths: paths.length,
+          wildcards: paths.filter((path) => path.endsWith('*')).length,
+        };
+      } catch (error) {
+        throw translate(error, distributionId, 0, 'list');
       }
     },
 
@@ -81,8 +117,8 @@ export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
   };
 }
 
-function translate(error: unknown, distributionId: string, paths: number, mode: boolean | 'read'): PublishError {
-  const creating = mode === true;
+function translate(error: unknown, distributionId: string, paths: number, mode: 'create' | 'get' | 'list' | 'read'): PublishError {
+  const creating = mode === 'create';
   const code = (error as { name?: string }).name ?? '';
   // CloudFront's own messages end in a period; ours adds one.
   const message = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
@@ -96,7 +132,7 @@ function translate(error: unknown, distributionId: string, paths: number, mode: 
       what = `the CloudFront distribution ${distributionId} does not exist. Fix the distribution id in the site config.`;
       break;
     case 'AccessDenied':
-      what = `access to distribution ${distributionId} was denied. The identity needs cloudfront:GetDistribution, cloudfront:CreateInvalidation and cloudfront:GetInvalidation on it (README, "Publishing").`;
+      what = `access to distribution ${distributionId} was denied. The identity needs cloudfront:GetDistribution, cloudfront:CreateInvalidation, cloudfront:GetInvalidation and cloudfront:ListInvalidations on it (README, "Publishing").`;
       break;
     case 'ExpiredToken':
     case 'ExpiredTokenException':
@@ -111,6 +147,11 @@ function translate(error: unknown, distributionId: string, paths: number, mode: 
           ? `CloudFront answered ${code}${error.$metadata.httpStatusCode ? ` (HTTP ${error.$metadata.httpStatusCode})` : ''}: ${message}.`
           : `${message}.`;
   }
-  const action = creating ? `invalidate ${paths} path${paths === 1 ? '' : 's'} on` : mode === 'read' ? 'read' : 'read an invalidation of';
+  const action = {
+    create: `invalidate ${paths} path${paths === 1 ? '' : 's'} on`,
+    get: 'read an invalidation of',
+    list: 'read the invalidations in progress on',
+    read: 'read',
+  }[mode];
   return new PublishError(`Could not ${action} CloudFront distribution ${distributionId}: ${what}${rerun ? ` ${rerun}` : ''}`, { cause: error });
 }

@@ -76,6 +76,15 @@ export interface InvalidationStatus {
   status: string;
 }
 
+/** What a distribution's invalidations still in progress hold, against CloudFront's limits on them. */
+export interface InvalidationsInProgress {
+  invalidations: number;
+  /** Every path, wildcards included (the stand-in and the cautious reading of CloudFront's limit both count them). */
+  paths: number;
+  /** Paths ending in `*`. */
+  wildcards: number;
+}
+
 export interface DistributionInfo {
   id: string;
   /** e.g. d111111abcdef8.cloudfront.net */
@@ -91,6 +100,8 @@ export interface Cdn {
   invalidate(request: InvalidationRequest): Promise<InvalidationStatus>;
   /** The status of an earlier invalidation (e.g. to wait for it to complete). */
   invalidation(distributionId: string, id: string): Promise<InvalidationStatus>;
+  /** ListInvalidations (every page), then GetInvalidation for each one still InProgress, to count its paths. */
+  inProgress(distributionId: string): Promise<InvalidationsInProgress>;
   /** GetDistribution; throws a PublishError when the distribution is unknown or cannot be read. */
   distribution(id: string): Promise<DistributionInfo>;
 }

@@ -1,6 +1,7 @@
 /**
  * A loopback stand-in for CloudFront's API (REST XML, 2020-05-31):
- * GetDistribution (for preflight), CreateInvalidation and GetInvalidation, with the behaviour
+ * GetDistribution (for preflight), CreateInvalidation, GetInvalidation and
+ * ListInvalidations (newest first, paged with Marker/NextMarker), with the behaviour
  * the publisher relies on — a repeated CallerReference with the same batch
  * returns the first invalidation, the in-progress limits (3,000 paths, 15
  * wildcard paths) answer TooManyInvalidationsInProgress — so the real
@@ -11,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface CloudFrontRequest {
-  operation: 'CreateInvalidation' | 'GetInvalidation' | 'GetDistribution' | 'Unknown';
+  operation: 'CreateInvalidation' | 'GetInvalidation' | 'ListInvalidations' | 'GetDistribution' | 'Unknown';
   distributionId: string;
   status: number;
   paths?: string[];
@@ -42,6 +43,10 @@ export interface CloudFrontServer {
    * created, then a 500 is returned, as when the response is lost).
    */
   failNext(kind: 'too-many' | 'lost-answer'): void;
+  /** Invalidations made elsewhere (another publish, the console), one per list of paths, still InProgress; returns their ids. */
+  seed(distributionId: string, batches: readonly (readonly string[])[]): string[];
+  /** At most this many summaries a ListInvalidations page, whatever MaxItems asks (CloudFront's own cap is 100). */
+  listPageSize(n: number): void;
   clear(): void;
   close(): Promise<void>;
 }
@@ -65,6 +70,19 @@ export async function startCloudFrontServer(options: CloudFrontServerOptions): P
   const invalidations: StoredInvalidation[] = [];
   const pendingFailures: Array<'too-many' | 'lost-answer'> = [];
   let counter = 0;
+  let pageSize = 100;
+  const store = (distributionId: string, callerReference: string, paths: string[]): StoredInvalidation => {
+    const created: StoredInvalidation = {
+      id: `I${String(++counter).padStart(12, '0')}`,
+      distributionId,
+      callerReference,
+      paths,
+      status: 'InProgress',
+      createTime: new Date().toISOString(),
+    };
+    invalidations.push(created);
+    return created;
+  };
 
   const server = http.createServer((req, res) => {
     let body = '';
@@ -106,19 +124,27 @@ export async function startCloudFrontServer(options: CloudFrontServerOptions): P
         if (failure === 'too-many' || pathsInProgress > LIMITS.paths || wildcardsInProgress > LIMITS.wildcards) {
           return error(400, 'TooManyInvalidationsInProgress', 'Processing your request will cause you to exceed the maximum number of in-progress wildcard invalidations.', entry);
         }
-        const created: StoredInvalidation = {
-          id: `I${String(++counter).padStart(12, '0')}`,
-          distributionId,
-          callerReference,
-          paths,
-          status: 'InProgress',
-          createTime: new Date().toISOString(),
-        };
-        invalidations.push(created);
+        const created = store(distributionId, callerReference, paths);
         if (failure === 'lost-answer') {
           return reply(500, `<ErrorResponse xmlns="${NS}"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>lost</Message></Error></ErrorResponse>`, entry);
         }
         return reply(201, invalidationXml(created), entry, { location: `/2020-05-31/distribution/${distributionId}/invalidation/${created.id}` });
+      }
+
+      if (req.method === 'GET' && create) {
+        const distributionId = decodeURIComponent(create[1]!);
+        const entry: CloudFrontRequest = { operation: 'ListInvalidations', distributionId, status: 0 };
+        if (!known.has(distributionId)) return error(404, 'NoSuchDistribution', 'The specified distribution does not exist.', entry);
+        // Newest first, as CloudFront lists them; NextMarker is the last id of
+        // a page, and the page asked for with it starts after that id.
+        const all = invalidations.filter((invalidation) => invalidation.distributionId === distributionId).reverse();
+        const marker = url.searchParams.get('Marker') ?? '';
+        const start = marker ? all.findIndex((invalidation) => invalidation.id === marker) + 1 : 0;
+        if (start === 0 && marker) return error(400, 'InvalidArgument', `Unknown Marker ${marker}.`, entry);
+        const maxItems = Math.min(Number(url.searchParams.get('MaxItems') ?? 100), pageSize);
+        const page = all.slice(start, start + maxItems);
+        const truncated = start + maxItems < all.length;
+        return reply(200, invalidationListXml(page, { marker, maxItems, next: truncated ? page.at(-1)!.id : undefined }), entry);
       }
 
       if (req.method === 'GET' && get) {
@@ -161,6 +187,12 @@ export async function startCloudFrontServer(options: CloudFrontServerOptions): P
     failNext(kind) {
       pendingFailures.push(kind);
     },
+    seed(distributionId, batches) {
+      return batches.map((paths) => store(distributionId, `seeded-${counter + 1}`, [...paths]).id);
+    },
+    listPageSize(n) {
+      pageSize = n;
+    },
     clear() {
       requests.length = 0;
     },
@@ -178,6 +210,17 @@ function invalidationXml(invalidation: StoredInvalidation): string {
     `<Invalidation xmlns="${NS}"><Id>${invalidation.id}</Id><Status>${invalidation.status}</Status><CreateTime>${invalidation.createTime}</CreateTime>` +
     `<InvalidationBatch><Paths><Quantity>${invalidation.paths.length}</Quantity><Items>${items}</Items></Paths>` +
     `<CallerReference>${escapeXml(invalidation.callerReference)}</CallerReference></InvalidationBatch></Invalidation>`
+  );
+}
+
+function invalidationListXml(page: readonly StoredInvalidation[], options: { marker: string; maxItems: number; next: string | undefined }): string {
+  const items = page
+    .map((invalidation) => `<InvalidationSummary><Id>${invalidation.id}</Id><CreateTime>${invalidation.createTime}</CreateTime><Status>${invalidation.status}</Status></InvalidationSummary>`)
+    .join('');
+  return (
+    `<InvalidationList xmlns="${NS}"><Marker>${escapeXml(options.marker)}</Marker>${options.next ? `<NextMarker>${options.next}</NextMarker>` : ''}` +
+    `<MaxItems>${options.maxItems}</MaxItems><IsTruncated>${options.next !== undefined}</IsTruncated><Quantity>${page.length}</Quantity>` +
+    `${page.length ? `<Items>${items}</Items>` : ''}</InvalidationList>`
   );
 }
 
