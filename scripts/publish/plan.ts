@@ -7,9 +7,9 @@
 import type { Distribution, PublishConfig } from '../config/schema.ts';
 import { compareKeys, isFingerprinted, skipReason, type LocalFile, type LocalSet, type SkippedFile } from './local-files.ts';
 import type { RemoteObject, RemoteState } from './remote.ts';
-import { FREE_PATHS_PER_MONTH, invalidationPaths, worstCaseCostUsd } from './invalidation.ts';
+import { CLOUDFRONT_LIMITS, FREE_PATHS_PER_MONTH, invalidationPaths, worstCaseCostUsd } from './invalidation.ts';
 import { archiveCopies, type ArchiveCopy } from './archive.ts';
-import type { ListedObject } from './ports.ts';
+import type { InvalidationsInProgress, ListedObject } from './ports.ts';
 
 export const PLAN_VERSION = 1;
 
@@ -60,6 +60,10 @@ export interface PlannedInvalidation {
   readonly wildcards: number;
   /** Unchanged objects the wildcards evict as well. */
   readonly collateral: number;
+  /** What CloudFront already had in progress when the plan was made; absent when it was not asked. */
+  readonly inProgress?: InvalidationsInProgress;
+  /** Set when nothing fits beside what is in progress: `paths` is empty and the plan carries a refusal. */
+  readonly refused?: true;
 }
 
 export interface Plan {
@@ -111,6 +115,8 @@ export interface PlanInput {
   allowDeletes: boolean;
   /** Where the operator can change the limits (the site config), for messages. */
   configFile: string;
+  /** Per distribution id: what is already in progress there, which CloudFront's limits count against this publish. */
+  inProgress?: Readonly<Record<string, InvalidationsInProgress>>;
 }
 
 export function planPublish(input: PlanInput): Plan {
@@ -153,25 +159,25 @@ export function planPublish(input: PlanInput): Plan {
   const stale = staleKeys(uploads, deletes, input);
   const staleSet = new Set(stale.map((entry) => entry.key));
   const unchangedKeys = unchanged.map((object) => object.key).filter((key) => !staleSet.has(key));
+  const limitRefusals: string[] = [];
   const invalidations = input.distributions
     .map((distribution): PlannedInvalidation => {
-      const result = invalidationPaths({
+      const inProgress = input.inProgress?.[distribution.id];
+      const { fits, budget, ...result } = invalidationPaths({
         changed: [...staleSet],
         unchanged: unchangedKeys,
         originPath: distribution.originPath,
         maxPaths: input.publish.maxInvalidationPaths,
+        inProgress,
       });
-      return { distributionId: distribution.id, originPath: distribution.originPath, ...result };
+      if (!fits) limitRefusals.push(inProgressRefusal(distribution.id, result.exactPaths, inProgress ?? { invalidations: 0, paths: 0, wildcards: 0 }));
+      return { distributionId: distribution.id, originPath: distribution.originPath, ...result, ...(inProgress ? { inProgress } : {}), ...(fits ? {} : { refused: true as const }) };
     })
-    .filter((invalidation) => invalidation.paths.length > 0);
+    .filter((invalidation) => invalidation.paths.length > 0 || invalidation.refused);
 
   // Nested prefixes were never among the remote objects: only the site's own count.
   const siteObjects = input.remote.objects.length - keptObjects.length;
-  // No check against CloudFront's limits here: one publish cannot pass them
-  // (the schema caps maxInvalidationPaths at 3,000, invalidation.ts uses at
-  // most 5 wildcards), and what is already in progress only CloudFront
-  // knows; its refusal stops apply with a clear message (cloudfront-cdn.ts).
-  const refusals = deleteLimitRefusal(deletes.length, siteObjects, input);
+  const refusals = [...deleteLimitRefusal(deletes.length, siteObjects, input), ...limitRefusals];
   const invalidationPathCount = invalidations.reduce((sum, invalidation) => sum + invalidation.paths.length, 0);
 
   return {
@@ -270,6 +276,20 @@ function deleteLimitRefusal(deletes: number, siteObjects: number, input: PlanInp
   return [
     `${input.site} (${input.environment}) would delete ${deletes.toLocaleString('en-US')} of its ${siteObjects.toLocaleString('en-US')} objects in s3://${input.bucket}/${input.prefix} (${percent(share)}); the limit is ${count.toLocaleString('en-US')} objects or ${percent(fraction)} of the site. Review the deletions with --dry-run, then re-run with --allow-deletes, or raise publish.deleteLimit in ${input.configFile}.`,
   ];
+}
+
+/**
+ * Refused here rather than by CloudFront at the end of apply, when every
+ * upload has landed and the stale pages would stay cached until a later
+ * publish made up for them.
+ */
+function inProgressRefusal(distributionId: string, exactPaths: number, inProgress: InvalidationsInProgress): string {
+  const n = (value: number, noun: string) => `${value.toLocaleString('en-US')} ${noun}${value === 1 ? '' : 's'}`;
+  return (
+    `CloudFront distribution ${distributionId} already has ${n(inProgress.paths, 'path')} and ${n(inProgress.wildcards, 'wildcard')} in progress in ${n(inProgress.invalidations, 'invalidation')}, ` +
+    `so this publish's ${n(exactPaths, 'path')} fit neither as they are nor collapsed to wildcards (CloudFront allows ${CLOUDFRONT_LIMITS.paths.toLocaleString('en-US')} paths and ${CLOUDFRONT_LIMITS.wildcards} wildcards in progress); ` +
+    `wait for them to complete (aws cloudfront list-invalidations --distribution-id ${distributionId}) and publish again.`
+  );
 }
 
 /**

@@ -6,7 +6,7 @@
  *   build             every selected site for the environment, with every check (a failure stops here)
  *   staging gate      production only: staging must serve this source (staging-gate.ts)
  *   lock              one publish per site and environment (lock.ts; not for a dry run)
- *   plan              per site: local files × remote listing → a plan value (reads only)
+ *   plan              per site: local files × remote listing (× invalidations in progress) → a plan value (reads only)
  *   guard             any refusal in any plan stops everything before the first write
  *   confirm           production, on a terminal, unless --yes
  *   apply             per site: archive, assets, pages, deletions, one invalidation per distribution, deploy record
@@ -364,7 +364,7 @@ export async function planSite(
   const local = localFiles(build.record, { prefix: env.prefix, publish: site.publish, directoryIndexKeys: env.directoryIndexKeys, nested });
   options.logger.info(`${site.domain} → ${envName}: reading s3://${env.bucket}/${env.prefix}${env.endpoint ? ` at ${env.endpoint}` : ''}`);
   const remote = await readRemote(ports.store, env.prefix, local.files, options.logger, nested);
-  const plan = planPublish({
+  const input = {
     site: site.domain,
     environment: envName,
     bucket: env.bucket,
@@ -376,7 +376,19 @@ export async function planSite(
     distributions: env.distributions,
     allowDeletes: Boolean(options.allowDeletes),
     configFile: site.configFile,
-  });
+  };
+  let plan = planPublish(input);
+  // What is in progress counts against CloudFront's limits, so a plan that
+  // invalidates is made again knowing it — before any write, rather than
+  // CloudFront refusing after the uploads. A plan with nothing to invalidate
+  // asks CloudFront nothing.
+  if (plan.invalidations.length > 0 && ports.cdn) {
+    const cdn = ports.cdn;
+    const inProgress = Object.fromEntries(
+      await Promise.all(plan.invalidations.map(async (invalidation) => [invalidation.distributionId, await cdn.inProgress(invalidation.distributionId)] as const)),
+    );
+    plan = planPublish({ ...input, inProgress });
+  }
   return { plan, read: { ...remote.requests, notes: remote.notes, previousRecordKey: remote.previous?.key }, state: { reserved: remote.reserved } };
 }
 

@@ -70,10 +70,14 @@ export function formatPlan(entry: SitePublish): string {
   } else {
     for (const invalidation of plan.invalidations) {
       const collapsed =
-        invalidation.paths.length < invalidation.exactPaths
+        invalidation.paths.length < invalidation.exactPaths && !invalidation.refused
           ? ` (${invalidation.exactPaths} exact paths collapsed to ${invalidation.wildcards} wildcard${invalidation.wildcards === 1 ? '' : 's'}${invalidation.collateral ? `, also evicting ${count(invalidation.collateral, 'unchanged object')}` : ''})`
           : '';
-      lines.push(`  invalidate  ${invalidation.distributionId}: ${count(invalidation.paths.length, 'path')}${collapsed}`);
+      const inProgress = invalidation.inProgress
+        ? ` (already in progress: ${count(invalidation.inProgress.paths, 'path')}, ${count(invalidation.inProgress.wildcards, 'wildcard')} in ${count(invalidation.inProgress.invalidations, 'invalidation')})`
+        : '';
+      const sent = invalidation.refused ? `none of ${count(invalidation.exactPaths, 'path')} fit` : count(invalidation.paths.length, 'path');
+      lines.push(`  invalidate  ${invalidation.distributionId}: ${sent}${collapsed}${inProgress}`);
       lines.push(...listed(invalidation.paths.map((entry) => entry)));
     }
   }

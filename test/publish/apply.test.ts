@@ -18,7 +18,7 @@ import { cloudFrontCdn } from '../../scripts/publish/cloudfront-cdn.ts';
 import { parseDeployRecord } from '../../scripts/publish/deploy-record.ts';
 import { planSite, type PublishTarget } from '../../scripts/publish/publish.ts';
 import { s3Store } from '../../scripts/publish/s3-store.ts';
-import { reportLine } from '../../scripts/publish/summary.ts';
+import { formatPlan, reportLine } from '../../scripts/publish/summary.ts';
 import type { ObjectStore, Ports } from '../../scripts/publish/ports.ts';
 import { formatBytes } from '../../scripts/build/summary.ts';
 import { rejects } from '../helpers/assert.ts';
@@ -30,6 +30,8 @@ import { siteConfigYaml } from '../helpers/sites.ts';
 const quiet = { info() {}, warn() {} };
 const DISTRIBUTION = 'E2EDGEDIST001';
 const WWW_DISTRIBUTION = 'E2EDGEWWW0001';
+/** Only the in-progress tests invalidate here, so what they seed is all that is in progress. */
+const BUSY_DISTRIBUTION = 'E2EDGEBUSY001';
 
 let s3: TestS3;
 let cloudfront: CloudFrontServer;
@@ -43,7 +45,7 @@ const test = suite<Ctx>('publish against s3rver and the CloudFront stand-in');
 
 test.before(async () => {
   s3 = await startTestS3();
-  cloudfront = await startCloudFrontServer({ distributions: [DISTRIBUTION, WWW_DISTRIBUTION] });
+  cloudfront = await startCloudFrontServer({ distributions: [DISTRIBUTION, WWW_DISTRIBUTION, BUSY_DISTRIBUTION] });
 });
 test.after(async () => {
   await cloudfront.close();
@@ -393,7 +395,7 @@ test('several distributions (apex and www): one invalidation each, in one publis
   await publishTree(ctx, site, { distributions });
   await publishTree(ctx, { ...site, 'about/index.html': html('Abuot') }, { distributions });
   assert.equal(
-    cloudfront.requests.map((request) => [request.distributionId, request.paths]),
+    cloudfront.requests.filter((request) => request.operation === 'CreateInvalidation').map((request) => [request.distributionId, request.paths]),
     distributions.map((id) => [id, ['/about/', '/about/index.html']]),
   );
 });
@@ -460,6 +462,86 @@ test('a distribution with an origin path: the paths sent to CloudFront drop it, 
     cloudfront.requests.filter((request) => request.operation === 'CreateInvalidation').map((request) => [request.distributionId, request.paths]),
     [[DISTRIBUTION, ['/about/', '/about/index.html', '/assets/site.css']]],
   );
+});
+
+/** A site with pages in two folders, so collapsing has a choice to make. */
+const sections: Tree = { ...site };
+for (const folder of ['blog', 'news']) for (let index = 0; index < 3; index++) sections[`${folder}/post-${index}/index.html`] = html(`${folder} ${index}`);
+/** Every page of both folders changed: 12 exact paths, or /blog/* and /news/* past a budget of 4. */
+const sectionsChanged: Tree = Object.fromEntries(Object.entries(sections).map(([key, value]) => [key, /^(blog|news)\//.test(key) ? html(`${key} again`) : value]));
+const busy = { distributions: [BUSY_DISTRIBUTION], publish: '  maxInvalidationPaths: 4\n' };
+const seedWildcards = (n: number) => cloudfront.seed(BUSY_DISTRIBUTION, Array.from({ length: n }, (_, index) => [`/elsewhere-${index}/*`]));
+
+test('15 wildcards in progress and more paths than the budget: refused before any S3 write, naming what is in progress and what to do', async (ctx) => {
+  cloudfront.completeAll();
+  await publishTree(ctx, sections, busy);
+  seedWildcards(15);
+  const publishTarget = await target(ctx, busy);
+  const built = await build(ctx, sectionsChanged);
+  s3.log.clear();
+  cloudfront.clear();
+  const adapters = ports(ctx.bucket);
+  const { plan, read } = await planSite(publishTarget, built, adapters, { logger: quiet });
+  // What a dry run prints.
+  assert.match(formatPlan({ plan, read }), `invalidate  ${BUSY_DISTRIBUTION}: none of 12 paths fit (already in progress: 15 paths, 15 wildcards in 15 invalidations)`);
+  assert.equal(plan.refusals, [
+    `CloudFront distribution ${BUSY_DISTRIBUTION} already has 15 paths and 15 wildcards in progress in 15 invalidations, so this publish's 12 paths fit neither as they are nor collapsed to wildcards (CloudFront allows 3,000 paths and 15 wildcards in progress); wait for them to complete (aws cloudfront list-invalidations --distribution-id ${BUSY_DISTRIBUTION}) and publish again.`,
+  ]);
+  assert.equal(plan.invalidations.map((invalidation) => [invalidation.paths, invalidation.refused, invalidation.inProgress]), [[[], true, { invalidations: 15, paths: 15, wildcards: 15 }]]);
+  const error = await rejects(() => applyPlan({ plan, outputDir: built.outputDir, build: built.record, ports: adapters, logger: quiet }), PublishError);
+  assert.match(error.message, `already has 15 paths and 15 wildcards in progress`);
+  assert.equal(Object.keys(s3.log.counts()).sort(), ['GetObject', 'ListObjectsV2']);
+  assert.equal(puts(), []);
+  assert.equal([cloudfront.count('ListInvalidations'), cloudfront.count('GetInvalidation'), cloudfront.count('CreateInvalidation')], [1, 15, 0]);
+  // Once they complete, the same publish goes through.
+  cloudfront.completeAll();
+  const { report } = await publishTree(ctx, sectionsChanged, busy);
+  assert.equal(report.invalidations.map((invalidation) => invalidation.paths), [['/blog/*', '/news/*']]);
+});
+
+test('14 wildcards in progress: a publish that would use two takes the one left, /*, and CloudFront accepts it', async (ctx) => {
+  cloudfront.completeAll();
+  await publishTree(ctx, sections, busy);
+  seedWildcards(14);
+  const { plan, report } = await publishTree(ctx, sectionsChanged, busy);
+  assert.equal(plan.invalidations.map((invalidation) => invalidation.inProgress), [{ invalidations: 14, paths: 14, wildcards: 14 }]);
+  assert.equal(invalidated(), [['/*']]);
+  assert.match(formatPlan({ plan, read: { listPages: 1, gets: 1, heads: 0, notes: [] } }), `${BUSY_DISTRIBUTION}: 1 path (12 exact paths collapsed to 1 wildcard`);
+  assert.is(report.invalidations[0]?.status, 'InProgress');
+  cloudfront.completeAll();
+});
+
+test('2,995 paths in progress: a publish whose exact paths would fit its own budget collapses to fit the five left', async (ctx) => {
+  cloudfront.completeAll();
+  await publishTree(ctx, sections, { distributions: [BUSY_DISTRIBUTION] });
+  cloudfront.seed(BUSY_DISTRIBUTION, [Array.from({ length: 2995 }, (_, index) => `/archive/${index}.html`)]);
+  const changed = { ...sections, 'about/index.html': html('Abuot'), 'blog/post-0/index.html': html('blog 0 again'), 'blog/post-1/index.html': html('blog 1 again') };
+  const { plan } = await publishTree(ctx, changed, { distributions: [BUSY_DISTRIBUTION] });
+  assert.equal([plan.invalidations[0]?.exactPaths, plan.invalidations[0]?.inProgress], [6, { invalidations: 1, paths: 2995, wildcards: 0 }]);
+  // Without the 2,995 these six exact paths would be sent as they are (the
+  // budget is 30); with them, five, one a wildcard that evicts nothing unchanged.
+  assert.equal(invalidated(), [['/about/', '/about/index.html', '/blog/post-0/', '/blog/post-0/index.html', '/blog/post-1/*']]);
+  assert.equal(cloudfront.requests.filter((request) => request.operation === 'CreateInvalidation').map((request) => request.status), [201]);
+  cloudfront.completeAll();
+});
+
+test('the invalidations in progress are read across ListInvalidations pages, newest first, stopping at a page with none in progress', async (ctx) => {
+  cloudfront.completeAll();
+  await publishTree(ctx, sections, busy);
+  seedWildcards(4);
+  cloudfront.completeAll();
+  seedWildcards(5);
+  cloudfront.listPageSize(2);
+  try {
+    const { plan } = await publishTree(ctx, sectionsChanged, busy);
+    // Pages: 5 in progress, then 4 completed; two a page, the fourth (all completed) is the last asked for.
+    assert.equal(plan.invalidations.map((invalidation) => invalidation.inProgress), [{ invalidations: 5, paths: 5, wildcards: 5 }]);
+    assert.equal([cloudfront.count('ListInvalidations'), cloudfront.count('GetInvalidation')], [4, 5]);
+    assert.equal(invalidated(), [['/blog/*', '/news/*']]);
+  } finally {
+    cloudfront.listPageSize(100);
+    cloudfront.completeAll();
+  }
 });
 
 test.run();
