@@ -120,7 +120,9 @@ test('--dry-run returns the plan and touches nothing: the request logs show only
   assert.is(outcome.sites[0]!.report, undefined);
   assert.equal(writes(), []);
   assert.equal(Object.keys(s3.log.counts()).sort(), ['GetObject', 'HeadBucket', 'ListObjectsV2']);
-  assert.equal(invalidationRequests(), []);
+  // CloudFront is only asked what is in progress (the plan shows it), never sent an invalidation.
+  assert.equal([...new Set(invalidationRequests().map((request) => request.operation))], ['ListInvalidations']);
+  assert.ok(plan.invalidations[0]!.inProgress);
 });
 
 /** Preflight's reads are the only requests a publish stopped before planning may make. */
