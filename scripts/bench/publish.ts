@@ -274,7 +274,7 @@ async function main(): Promise<void> {
         const url = `s3://${this.bucket}?region=us-east-1&endpoint=${encodeURIComponent(log.endpoint)}&s3ForcePathStyle=true&disableSSL=true`;
         await mkdir(hugoProject, { recursive: true });
         await writeFile(path.join(hugoProject, 'config.toml'), `baseURL = "https://bench.example/"\npublishDir = ${JSON.stringify(dir)}\n[deployment]\n[[deployment.targets]]\nname = "bench"\nURL = ${JSON.stringify(url)}\n`);
-        const output = await run(HUGO, ['deploy', '--target', 'bench', '--source', hugoProject, '--maxDeletes', '-1'], { ...awsEnv, HOME: hugoProject });
+        const output = await run(HUGO, ['deploy', '--target', 'bench', '--source', hugoProject, '--maxDeletes', '-1'], { ...awsEnv, HOME: hugoProject, HUGO_CACHEDIR: path.join(hugoProject, 'cache') });
         const changed = !/No changes required/.test(output);
         // With a distribution configured, hugo deploy sends "/*" whenever anything changed.
         return { invalidation: changed ? '1: /* (always; not sent here)' : '0', note: version };
