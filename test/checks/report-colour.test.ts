@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { wantsColour } from '../../scripts/terminal.ts';
-import { cliArgs, runCli } from '../helpers/cli.ts';
-import { copySharedParts, repoRoot, tempDir, type TempDir } from '../helpers/fixture.ts';
+import { runCli, runCliUnderTerminal } from '../helpers/cli.ts';
+import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
 import { fixtureSite } from '../helpers/sites.ts';
 
 interface Ctx {
@@ -30,22 +29,8 @@ test('the decision: a terminal gets colour unless NO_COLOR is set to anything; a
   assert.is(wantsColour({}, {}), false);
 });
 
-/** Runs the CLI with a pseudo-terminal as stdout (util-linux `script`), as a person at a terminal would. */
-function runUnderTerminal(args: readonly string[]): Promise<string> {
-  const command = [process.execPath, ...cliArgs(args)].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
-  const env = { ...process.env };
-  delete env['NO_COLOR'];
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(output) : reject(new Error(`exit ${code}: ${output}`))));
-  });
-}
-
 test('npm run build on a terminal prints the report table in colour; piped, the same table has no escape codes', async (ctx) => {
-  const terminal = await runUnderTerminal(['--root', ctx.tmp.dir, 'build']);
+  const terminal = await runCliUnderTerminal(['--root', ctx.tmp.dir, 'build']);
   assert.match(terminal, ANSI);
   assert.match(terminal.replace(/\x1b\[\d+m/g, ''), /fixture\.test .*pass/);
   const piped = await runCli(['--root', ctx.tmp.dir, 'build'], { env: { NO_COLOR: '' } });

@@ -26,6 +26,20 @@ export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessE
   });
 }
 
+/** Runs the CLI with a pseudo-terminal as stdout and stderr (util-linux `script`), as a person at a terminal would. */
+export function runCliUnderTerminal(args: readonly string[]): Promise<string> {
+  const command = [process.execPath, ...cliArgs(args)].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+  const env = { ...process.env };
+  delete env['NO_COLOR'];
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(output) : reject(new Error(`exit ${code}: ${output}`))));
+  });
+}
+
 /** Starts a long-running CLI command; stop it with `stopCli`. */
 export function startCli(args: readonly string[]): ChildProcess {
   return spawn(process.execPath, cliArgs(args), { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, detached: true });

@@ -12,7 +12,7 @@ import { BuildError, CheckError, ConfigError, PublishError } from '../../scripts
 import { planSite, publishSites, resolveTargets, type PublishOptions } from '../../scripts/publish/publish.ts';
 import { formatPlan } from '../../scripts/publish/summary.ts';
 import { rejects } from '../helpers/assert.ts';
-import { hasStackTrace, runCli, stopCli } from '../helpers/cli.ts';
+import { hasStackTrace, runCli, runCliUnderTerminal, stopCli } from '../helpers/cli.ts';
 import { freePort } from '../helpers/http.ts';
 import { startCloudFrontServer, type CloudFrontServer } from '../helpers/cloudfront-server.ts';
 import { copySharedParts, repoRoot, tempDir, type TempDir } from '../helpers/fixture.ts';
@@ -260,6 +260,19 @@ test('the command: --dry-run --json prints the plan for machines and exits 0, wr
   assert.match(parsed.sites[0]!.plan.summary, /^fixture\.test → edge: upload \d+ files \([^)]+\), 0 unchanged, delete 0 files, no invalidation \(no CloudFront distribution for edge\)$/);
   assert.is(parsed.sites[0]!.report, null);
   assert.equal(writes(), []);
+});
+
+test('the command: on a terminal the upload shows a progress bar on stderr; piped, and with --json, none', async (ctx) => {
+  await ctx.tmp.write(fixtureSite({ extraConfig: edgeEnvironment(ctx, { distributions: false }) }));
+  const terminal = await runCliUnderTerminal(['--root', ctx.tmp.dir, 'publish', '--env', 'edge']);
+  // cli-progress draws "  <site> <bar> 3/12 files  …" with the shades preset's block characters.
+  assert.match(terminal, /fixture\.test [\u2588\u2591]+ \d+\/\d+ files/);
+  assert.match(terminal.replace(/\x1b\[[\d;]*[A-Za-z]/g, ''), /published fixture\.test → edge: uploaded \d+ files/);
+  await ctx.tmp.write({ 'sites/fixture.test/content/index.md': page('Fixture home', 'The home page of a fixture site, long enough to be a description.', 'page.njk', 'Changed for the piped run.') });
+  const piped = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'edge']);
+  assert.is(piped.code, 0, piped.stderr);
+  assert.match(piped.stdout, /published fixture\.test → edge: uploaded 1 file/);
+  assert.not.match(piped.stderr + piped.stdout, /[\u2588\u2591]/);
 });
 
 function productionOnTestServer(ctx: Ctx): string {
