@@ -262,7 +262,7 @@ test('the command: --dry-run --json prints the plan for machines and exits 0, wr
   assert.equal(writes(), []);
 });
 
-test('the command: on a terminal the upload shows a progress bar on stderr; piped, and with --json, none', async (ctx) => {
+test('the command: on a terminal the upload shows a progress bar on stderr; piped, none', async (ctx) => {
   await ctx.tmp.write(fixtureSite({ extraConfig: edgeEnvironment(ctx, { distributions: false }) }));
   const terminal = await runCliUnderTerminal(['--root', ctx.tmp.dir, 'publish', '--env', 'edge']);
   // cli-progress draws "  <site> <bar> 3/12 files  …" with the shades preset's block characters.
