@@ -7,6 +7,7 @@
  * one of html-validate's real rules, so a typo cannot pass as a waiver that
  * never applies.
  */
+import { closestName } from '../config/closest-name.ts';
 import { htmlValidateRuleExists, htmlValidateRuleNames } from './html-validity.ts';
 
 export const SEO_RULES = {
@@ -68,25 +69,10 @@ export function isWaivable(rule: string): boolean {
   return htmlValidateRuleExists(rule.slice(HTML_VALIDATE_PREFIX.length));
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
 /** The waivable rule nearest to a misspelt one, if one is near enough to be what was meant. */
 export function closestWaivableRule(rule: string): string | undefined {
-  const candidates = [...WAIVABLE, ...htmlValidateRuleNames().map((name) => HTML_VALIDATE_PREFIX + name)].filter((name) => name !== rule && isWaivable(name));
-  let best: { name: string; distance: number } | undefined;
-  for (const name of candidates) {
-    const distance = editDistance(rule, name);
-    if (!best || distance < best.distance) best = { name, distance };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(rule.length / 4)) ? best.name : undefined;
+  const candidates = [...WAIVABLE, ...htmlValidateRuleNames().map((name) => HTML_VALIDATE_PREFIX + name)].filter((name) => isWaivable(name));
+  return closestName(rule, candidates);
 }
 
 /** Why a front matter `waive:` key is refused, with the rule probably meant. */
