@@ -165,11 +165,11 @@ function stampPageIds(config: EleventyUserConfig, context: BuildContext): void {
 }
 
 function checkFrontMatter(config: EleventyUserConfig, context: BuildContext): void {
-  config.addPreprocessor('front-matter-check', 'md,njk', (data) => {
+  config.addPreprocessor('front-matter-check', 'md,njk', (data, content) => {
     const inputPath = String(data['page']?.inputPath ?? '');
     // Virtual templates (robots.txt, sitemap.xml) are ours, not an editor's.
     if (data['eleventyExcludeFromCollections'] === true && data['generated'] === true) return undefined;
-    const problems = checkPageData(data, context.lookup, (dir) => displayPath(context, dir), context.logger.warn);
+    const problems = checkPageData(data, context.lookup, (dir) => displayPath(context, dir), { warn: context.logger.warn, body: content });
     if (problems.length) throw pageDataError(displayPath(context, path.resolve(inputPath)), problems);
     return undefined;
   });

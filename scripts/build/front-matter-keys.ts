@@ -37,13 +37,23 @@ export interface UnknownKey {
 
 const layoutNames = new WeakMap<LayoutLookup, Set<string>>();
 
-export function unknownFrontMatterKeys(data: Record<string, unknown>, file: string, lookup: LayoutLookup, schemaKeys: readonly string[]): UnknownKey[] {
+/**
+ * `body` is the page's text after its front matter, which Eleventy has
+ * already read: the file itself is read only when a key is still unknown
+ * (its front matter may use the key, as in `permalink: "/{{ slug }}/"`, and
+ * the warning wants the key's line), so a build does not read every page twice.
+ */
+export function unknownFrontMatterKeys(data: Record<string, unknown>, file: string, lookup: LayoutLookup, schemaKeys: readonly string[], body?: string): UnknownKey[] {
+  const always = [...schemaKeys, ...ELEVENTY_KEYS, ...CASCADE_KEYS, ...namesInLayouts(lookup)];
+  const unknownIn = (text: string) => {
+    const known = new Set([...always, ...namesInTemplate(text)]);
+    return Object.keys(data).filter((key) => !known.has(key));
+  };
+  if (body !== undefined && unknownIn(body).length === 0) return [];
   const text = readText(file);
-  const known = new Set([...schemaKeys, ...ELEVENTY_KEYS, ...CASCADE_KEYS, ...namesInLayouts(lookup), ...namesInTemplate(text)]);
   const suggestions = [...new Set([...schemaKeys, ...ELEVENTY_KEYS, ...namesInLayouts(lookup)])];
   const lines = text.split(/\r?\n/);
-  return Object.keys(data)
-    .filter((key) => !known.has(key))
+  return unknownIn(text)
     .sort()
     .map((key) => {
       const index = lines.findIndex((line) => line.startsWith(`${key}:`));

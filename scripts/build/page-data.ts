@@ -54,11 +54,18 @@ export interface PageDataProblem {
 }
 
 /**
- * Problems that stop the build. With `warn`, keys no schema, layout or page
- * uses (a typo such as `noindx: true` silently leaves the page indexed) are
- * warned about, not refused: Eleventy reads many keys of its own.
+ * Problems that stop the build. With `unused.warn`, keys no schema, layout or
+ * page uses (a typo such as `noindx: true` silently leaves the page indexed)
+ * are warned about, not refused: Eleventy reads many keys of its own.
+ * `unused.body` is the page's text after its front matter, as Eleventy
+ * already read it.
  */
-export function checkPageData(data: Record<string, unknown>, lookup: LayoutLookup, show: (absolute: string) => string, warn?: (message: string) => void): PageDataProblem[] {
+export function checkPageData(
+  data: Record<string, unknown>,
+  lookup: LayoutLookup,
+  show: (absolute: string) => string,
+  unused?: { warn: (message: string) => void; body?: string },
+): PageDataProblem[] {
   const problems: PageDataProblem[] = [];
   const parsed = frontMatterSchema.safeParse(data);
   if (!parsed.success) {
@@ -67,10 +74,10 @@ export function checkPageData(data: Record<string, unknown>, lookup: LayoutLooku
     }
   }
   const inputPath = (data['page'] as { inputPath?: unknown } | undefined)?.inputPath;
-  if (warn && typeof inputPath === 'string') {
+  if (unused && typeof inputPath === 'string') {
     const file = path.resolve(inputPath);
-    for (const { key, line, closest } of unknownFrontMatterKeys(data, file, lookup, Object.keys(frontMatterSchema.shape))) {
-      warn(`${show(file)}${line ? `:${line}` : ''}: front matter key "${key}" is used by no layout or page and has no effect${closest ? `; did you mean "${closest}"?` : '.'}`);
+    for (const { key, line, closest } of unknownFrontMatterKeys(data, file, lookup, Object.keys(frontMatterSchema.shape), unused.body)) {
+      unused.warn(`${show(file)}${line ? `:${line}` : ''}: front matter key "${key}" is used by no layout or page and has no effect${closest ? `; did you mean "${closest}"?` : '.'}`);
     }
   }
   const layout = data['layout'];
