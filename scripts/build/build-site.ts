@@ -62,14 +62,25 @@ export function outputDirFor(distDir: string, envName: string, site: SiteConfig)
   return path.join(distDir, envName, site.domain);
 }
 
-export async function buildSite(options: BuildOptions): Promise<BuildResult> {
-  const outcome = await attemptSite(options);
-  if (!outcome.ok) throw outcome.failure.error;
-  return outcome.result;
+/**
+ * Builds one site and returns the failure as a value, for callers that
+ * report several sites. It never throws: a failure before Eleventy starts
+ * (facts, the output folder) is a failed build with no pages.
+ */
+export async function attemptSite(options: BuildOptions): Promise<SiteBuild> {
+  return attempt(options).catch(
+    (error: unknown): SiteBuild => ({
+      ok: false,
+      failure: { site: options.site, envName: options.envName, outputDir: finalOutputDir(options), error, pages: [], warnings: [], timings: {} },
+    }),
+  );
 }
 
-/** Builds one site and returns the failure as a value, for callers that report several sites. */
-export async function attemptSite(options: BuildOptions): Promise<SiteBuild> {
+function finalOutputDir(options: BuildOptions): string {
+  return outputDirFor(options.distDir ?? path.join(options.workspace.root, 'dist'), options.envName, options.site);
+}
+
+async function attempt(options: BuildOptions): Promise<SiteBuild> {
   const { workspace, site, envName } = options;
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
@@ -98,7 +109,7 @@ export async function attemptSite(options: BuildOptions): Promise<SiteBuild> {
   identity.catch(() => undefined); // awaited below; a failure surfaces there
   const { facts, file: factsFile } = await timed('prepare', () => loadFacts(site.dir, workspace.root));
 
-  const final = outputDirFor(options.distDir ?? path.join(workspace.root, 'dist'), envName, site);
+  const final = finalOutputDir(options);
   const pending = await startOutput(final);
   const context: BuildContext = {
     workspace,

@@ -1,9 +1,8 @@
 /** The `build` command: every selected site for one environment, side by side. */
-import path from 'node:path';
 import { loadAllSites, selectSites, environmentOf, type Workspace } from '../config/sites.ts';
 import { BuildError, CheckError, isUserError } from '../errors.ts';
 import type { Logger } from './context.ts';
-import { attemptSite, outputDirFor, type BuildResult, type FailedBuild, type SiteBuild } from './build-site.ts';
+import { attemptSite, type BuildResult, type FailedBuild, type SiteBuild } from './build-site.ts';
 
 export interface BuildSitesOptions {
   workspace: Workspace;
@@ -33,24 +32,7 @@ export async function attemptSites(options: BuildSitesOptions): Promise<SiteBuil
   // Sites build side by side: Eleventy renders on the main thread while another
   // site's images encode and its pages are checked on the other cores. Each
   // site's output is still swapped in on its own, only when its build passed.
-  return Promise.all(
-    selected.map((site) =>
-      attemptSite({ workspace: options.workspace, site, envName: options.envName, distDir: options.distDir, logger: options.logger }).catch(
-        (error: unknown): SiteBuild => ({
-          ok: false,
-          failure: {
-            site,
-            envName: options.envName,
-            outputDir: outputDirFor(options.distDir ?? path.join(options.workspace.root, 'dist'), options.envName, site),
-            error,
-            pages: [],
-            warnings: [],
-            timings: {},
-          },
-        }),
-      ),
-    ),
-  );
+  return Promise.all(selected.map((site) => attemptSite({ workspace: options.workspace, site, envName: options.envName, distDir: options.distDir, logger: options.logger })));
 }
 
 /**
