@@ -80,7 +80,7 @@ async function temporaryWorkspace(): Promise<{ workspace: Workspace; cleanup: ()
     await symlink(images, path.join(root, '.cache', 'images'), 'dir');
   }
   const real = workspaceAt(repoRoot);
-  return { workspace: { ...real, root }, cleanup: () => rm(root, { recursive: true, force: true }) };
+  return { workspace: { ...real, root, cacheDir: path.join(root, '.cache') }, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
 interface BuiltPageText { site: string; file: string; source: string; html: string }
