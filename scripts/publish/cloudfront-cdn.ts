@@ -85,12 +85,14 @@ export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
         }
         // Summaries carry no paths, so each one in progress is read (usually a few).
         const limit = pLimit(4);
-        const batches = await Promise.all(
+        const read = await Promise.all(
           ids.map((id) => limit(async () => (await client.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id }))).Invalidation)),
         );
-        const paths = batches.flatMap((invalidation) => (invalidation?.Status === 'Completed' ? [] : (invalidation?.InvalidationBatch?.Paths?.Items ?? [])));
+        // One may have completed between the listing and its read.
+        const stillRunning = read.filter((invalidation) => invalidation?.Status !== 'Completed');
+        const paths = stillRunning.flatMap((invalidation) => invalidation?.InvalidationBatch?.Paths?.Items ?? []);
         return {
-          invalidations: batches.filter((invalidation) => invalidation?.Status !== 'Completed').length,
+          invalidations: stillRunning.length,
           paths: paths.length,
           wildcards: paths.filter((path) => path.endsWith('*')).length,
         };
