@@ -5,7 +5,6 @@
  * page's own build-id with the copy the publish sent.
  */
 import { readFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,6 +15,7 @@ import { publishSites, type PublishOptions } from '../../scripts/publish/publish
 import { buildIdIn, mismatchError, pageForUrl } from '../../scripts/publish/verify.ts';
 import { LOCAL_S3_CREDENTIALS } from '../../scripts/s3-local/server.ts';
 import { rejects } from '../helpers/assert.ts';
+import { freePort } from '../helpers/http.ts';
 import { hasStackTrace, runCli } from '../helpers/cli.ts';
 import { serveBucket, type BucketWebsite } from '../helpers/bucket-website.ts';
 import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
@@ -142,7 +142,7 @@ test('deploy records the public URL serves (the bucket policy does not hide .pub
 });
 
 test('a public URL that cannot be reached: the check is skipped with a note, and the publish stands', async (ctx) => {
-  const port = await closedPort();
+  const port = await freePort();
   await site(ctx, `http://127.0.0.1:${port}`, []);
   const outcome = await publish(ctx);
   assert.ok(outcome.sites[0]!.report);
@@ -196,12 +196,4 @@ test('the command: a page still served stale after --wait exits 1 with the misma
 });
 
 /** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 test.run();
