@@ -41,8 +41,9 @@ export function createProgram(): Command {
     .addOption(new Option('--env <name>', 'environment to build for').default('production'))
     .option('--site <name>', 'only this site (short name or domain); repeatable', collect, [])
     .option('--json', 'print the result as JSON on stdout')
-    .action(async (options: { env: string; site: string[]; json?: boolean }) => {
-      const outcomes = await attemptSites({ workspace: workspaceAt(root()), envName: options.env, sites: options.site, logger: consoleLogger() });
+    .option('--full', "render every page, instead of taking unchanged pages from the previous build's output")
+    .action(async (options: { env: string; site: string[]; json?: boolean; full?: boolean }) => {
+      const outcomes = await attemptSites({ workspace: workspaceAt(root()), envName: options.env, sites: options.site, logger: consoleLogger(), full: Boolean(options.full) });
       // The table (or JSON) covers every site, failed ones too, before the failures are reported.
       printBuildSummary(summariseBuilds(outcomes, root()), { json: Boolean(options.json) });
       const failure = buildFailure(outcomes);

@@ -64,11 +64,20 @@ export async function hashOutputTree(dir: string, known: ReadonlyMap<string, Out
   return paths.map((file) => known.get(file) ?? hashBytes(file, readFileSync(path.join(dir, file))));
 }
 
-/** Written to a temporary name first so a reader never sees half a record. */
-export async function writeBuildRecord(file: string, record: BuildRecord): Promise<void> {
+export function serializeBuildRecord(record: BuildRecord): string {
+  return JSON.stringify(record, null, 2) + '\n';
+}
+
+/**
+ * Written to a temporary name first so a reader never sees half a record.
+ * Returns the SHA-256 of what was written (render reuse ties its manifest to it).
+ */
+export async function writeBuildRecord(file: string, record: BuildRecord): Promise<string> {
+  const text = serializeBuildRecord(record);
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(record, null, 2) + '\n');
+  await writeFile(temporary, text);
   await rename(temporary, file);
+  return createHash('sha256').update(text).digest('hex');
 }
 
 export async function readBuildRecord(file: string): Promise<BuildRecord> {

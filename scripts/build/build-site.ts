@@ -3,8 +3,10 @@
  * atomic swap into `dist/<env>/<domain>/`. Each step is named so a failure says
  * where it happened; nothing replaces the previous output unless every step passed.
  */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, linkSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { EleventyResult } from '@11ty/eleventy';
 import { environmentOf, isProduction, placeholdersIn, type SiteConfig, type Workspace } from '../config/sites.ts';
 import { displayPath, type BuildContext, type Logger } from './context.ts';
@@ -14,10 +16,11 @@ import { translateForContext } from './eleventy-errors.ts';
 import { loadFacts, unfilledFacts } from './facts.ts';
 import { gitState } from './git-state.ts';
 import { layoutLookup } from './layout-lookup.ts';
-import { BUILD_RECORD_VERSION, buildRecordPath, hashOutputTree, writeBuildRecord, type BuildRecord } from './build-record.ts';
+import { BUILD_RECORD_VERSION, buildRecordPath, hashOutputTree, writeBuildRecord, type BuildRecord, type OutputFile } from './build-record.ts';
 import { abandonOutput, commitOutput, startOutput } from './output-tree.ts';
 import { outputSteps, type BuiltPage } from './output-steps.ts';
-import { buildIdFor, sourceDigest } from './source-digest.ts';
+import { buildIdFor, sourceInventory } from './source-digest.ts';
+import { currentInputs, filesToReuse, nextManifest, parseReuseManifest, planReuse, reuseManifestPath, type CurrentInputs, type ReusePlan } from './render-reuse.ts';
 import { newPageIdToken } from './page-id.ts';
 
 export interface BuildOptions {
@@ -27,6 +30,8 @@ export interface BuildOptions {
   /** Defaults to `<root>/dist`. */
   distDir?: string;
   logger: Logger;
+  /** Render every page, even where the previous tree could be reused (`build --full`). */
+  full?: boolean;
 }
 
 export interface BuildResult {
@@ -38,6 +43,8 @@ export interface BuildResult {
   pages: BuiltPage[];
   warnings: string[];
   timings: Record<string, number>;
+  /** How many pages were rendered and how many taken from the previous tree, or why every page was rendered. */
+  reuse: { rendered: number; reused: number } | { reason: string };
 }
 
 /**
@@ -81,6 +88,15 @@ function finalOutputDir(options: BuildOptions): string {
 }
 
 async function attempt(options: BuildOptions): Promise<SiteBuild> {
+  const outcome = await attemptOnce(options);
+  if (!('retry' in outcome)) return outcome;
+  // The previous tree could not be reused after all (see verifyReuse): build it whole.
+  options.logger.warn(`${options.site.domain}: ${outcome.retry}; rendered every page instead`);
+  const again = await attemptOnce({ ...options, full: true });
+  return 'retry' in again ? { ok: false, failure: { site: options.site, envName: options.envName, outputDir: finalOutputDir(options), error: new Error(again.retry), pages: [], warnings: [], timings: {} } } : again;
+}
+
+async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: string }> {
   const { workspace, site, envName } = options;
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
@@ -105,11 +121,20 @@ async function attempt(options: BuildOptions): Promise<SiteBuild> {
 
   // The digest and git state are only needed for the record: they are taken
   // while Eleventy renders (mostly file reads, which the main thread does not wait on).
-  const identity = Promise.all([sourceDigest(workspace, site), gitState(workspace.root)]);
+  // The same pass hashes each input for render reuse, which Eleventy's
+  // preprocessor waits for before the first page renders.
+  const inventory = sourceInventory(workspace, site);
+  const identity = Promise.all([inventory.then((found) => found.digest), gitState(workspace.root)]);
   identity.catch(() => undefined); // awaited below; a failure surfaces there
+  const final = finalOutputDir(options);
+  const manifestFile = reuseManifestPath(workspace.cacheDir, site.domain, envName);
+  const current = inventory.then(currentInputs);
+  current.catch(() => undefined); // awaited below (and by the plan); a failure surfaces there
+  const planned: Promise<LoadedPlan> = options.full ? Promise.resolve({ plan: { reuse: false, reason: 'every page rendered (--full)' } }) : current.then((inputs) => loadReusePlan(manifestFile, final, inputs));
+  const reusePlan = planned.then((loaded) => loaded.plan);
+  for (const promise of [planned, reusePlan]) promise.catch(() => undefined); // awaited below; a failure surfaces there
   const { facts, file: factsFile } = await timed('prepare', () => loadFacts(site.dir, workspace.root));
 
-  const final = finalOutputDir(options);
   const pending = await startOutput(final);
   const context: BuildContext = {
     workspace,
@@ -126,15 +151,42 @@ async function attempt(options: BuildOptions): Promise<SiteBuild> {
     outputDir: pending.temporary,
     logger,
     templateErrors: [],
+    produced: new Map(),
+    reuse: reusePlan,
   };
 
   let pages: BuiltPage[] = [];
   try {
     pages = await timed('eleventy', () => runEleventy(context));
+    const { plan, live } = await planned;
+    let reusedFiles: string[] = [];
+    if (plan.reuse) {
+      reusedFiles = filesToReuse(plan);
+      const missing = await timed('reuse', async () => reuseFiles(final, pending.temporary, reusedFiles));
+      if (missing) {
+        await abandonOutput(pending);
+        return { retry: `${missing} is missing from ${displayPath(context, final)}` };
+      }
+      const rendered = new Set(pages.map((page) => page.path));
+      pages = [...pages, ...plan.previous.outputs.filter((output) => plan.reused.has(output.source) && !rendered.has(output.path))].sort((a, b) => (a.path < b.path ? -1 : 1));
+    }
     for (const step of outputSteps) {
       await timed(step.name, () => step.run(context, pages));
     }
-    const [files, [digest, git]] = await timed('hash', () => Promise.all([hashOutputTree(pending.temporary, context.renderedFiles), identity]));
+    const [hashed, [digest, git]] = await timed('hash', () => Promise.all([hashOutputTree(pending.temporary, context.renderedFiles), identity]));
+    let files = hashed;
+    if (plan.reuse) {
+      const problem = verifyReuse(reusedFiles, hashed, live);
+      if (problem) {
+        await abandonOutput(pending);
+        return { retry: problem };
+      }
+      // A reused page keeps the id its record gave it (the id is a hash of its bytes, which are the same).
+      files = hashed.map((file) => {
+        const pageId = file.pageId ?? live?.get(file.path)?.pageId;
+        return pageId ? { ...file, pageId } : file;
+      });
+    }
     const sources = new Map(pages.map((page) => [page.path, page.source]));
     const record: BuildRecord = {
       version: BUILD_RECORD_VERSION,
@@ -148,19 +200,93 @@ async function attempt(options: BuildOptions): Promise<SiteBuild> {
       files: files.map((file) => (sources.has(file.path) ? { ...file, source: sources.get(file.path) } : file)),
     };
     const recordFile = buildRecordPath(final);
+    const inputs = await current;
     await timed('commit', async () => {
       // The old record goes first: a crash between these steps leaves a tree
       // without a record (publish refuses it), never a record describing another tree.
       await rm(recordFile, { force: true });
       await commitOutput(pending);
-      await writeBuildRecord(recordFile, record);
+      const written = await writeBuildRecord(recordFile, record);
+      // After the record: a manifest naming another record's hash is never used.
+      await writeReuseManifest(manifestFile, { record: written, current: inputs, outputs: pages, produced: context.produced, plan });
     });
     if (production) warnAboutUnfinishedSetup(context, logger);
-    return { ok: true, result: { site, envName, outputDir: final, recordFile, record, pages, warnings, timings } };
+    const reuse = plan.reuse ? { rendered: plan.render.size, reused: Object.keys(plan.previous.pages).length - plan.render.size } : { reason: plan.reason };
+    return { ok: true, result: { site, envName, outputDir: final, recordFile, record, pages, warnings, timings, reuse } };
   } catch (error) {
     await abandonOutput(pending);
     return { ok: false, failure: { site, envName, outputDir: final, error: translateForContext(error, context), pages, warnings, timings } };
   }
+}
+
+/** The plan, and the files of the live tree's record (to check what is taken from it). */
+interface LoadedPlan {
+  plan: ReusePlan;
+  live?: ReadonlyMap<string, OutputFile>;
+}
+
+async function loadReusePlan(manifestFile: string, final: string, inputs: CurrentInputs): Promise<LoadedPlan> {
+  const [manifestText, recordText] = await Promise.all([readFile(manifestFile, 'utf8').catch(() => undefined), readFile(buildRecordPath(final), 'utf8').catch(() => undefined)]);
+  let manifest;
+  try {
+    manifest = manifestText === undefined ? undefined : parseReuseManifest(JSON.parse(manifestText));
+  } catch {
+    manifest = undefined; // a damaged manifest is no manifest: a full build
+  }
+  const plan = planReuse(manifest, recordText === undefined ? undefined : sha256(recordText), inputs);
+  if (!plan.reuse) return { plan };
+  const record = JSON.parse(recordText!) as BuildRecord;
+  return { plan, live: new Map(record.files.map((file) => [file.path, file])) };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Hard links (a copy where the file system refuses one) from the live tree
+ * into the new one, for each file the changed pages did not write. Nothing
+ * writes into a finished tree, so sharing the bytes is safe; the old tree's
+ * name is deleted later and the new one keeps them. Returns the first file
+ * that is missing from the live tree, if any.
+ */
+function reuseFiles(final: string, temporary: string, files: readonly string[]): string | undefined {
+  const made = new Set<string>();
+  for (const file of files) {
+    const target = path.join(temporary, file);
+    if (existsSync(target)) continue;
+    const source = path.join(final, file);
+    if (!existsSync(source)) return file;
+    const dir = path.dirname(target);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    try {
+      linkSync(source, target);
+    } catch {
+      copyFileSync(source, target);
+    }
+  }
+  return undefined;
+}
+
+/** Each file taken from the live tree must still hash to what its record says: an edited dist/ is not trusted. */
+function verifyReuse(reusedFiles: readonly string[], files: readonly OutputFile[], live: ReadonlyMap<string, OutputFile> | undefined): string | undefined {
+  const built = new Map(files.map((file) => [file.path, file]));
+  for (const file of reusedFiles) {
+    const now = built.get(file);
+    const then = live?.get(file);
+    if (!then) return `${file} is not in the build record of the previous output`;
+    if (!now || now.sha256 !== then.sha256) return `${file} in the previous output no longer matches its build record`;
+  }
+  return undefined;
+}
+
+async function writeReuseManifest(file: string, options: Parameters<typeof nextManifest>[0]): Promise<void> {
+  const manifest = nextManifest(options);
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(manifest));
+  await rename(temporary, file);
 }
 
 async function runEleventy(context: BuildContext): Promise<BuiltPage[]> {

@@ -11,6 +11,8 @@ export interface BuildSitesOptions {
   sites: readonly string[];
   distDir?: string;
   logger: Logger;
+  /** Render every page instead of reusing the previous tree's unchanged ones. */
+  full?: boolean;
 }
 
 export async function buildSites(options: BuildSitesOptions): Promise<BuildResult[]> {
@@ -32,7 +34,7 @@ export async function attemptSites(options: BuildSitesOptions): Promise<SiteBuil
   // Sites build side by side: Eleventy renders on the main thread while another
   // site's images encode and its pages are checked on the other cores. Each
   // site's output is still swapped in on its own, only when its build passed.
-  return Promise.all(selected.map((site) => attemptSite({ workspace: options.workspace, site, envName: options.envName, distDir: options.distDir, logger: options.logger })));
+  return Promise.all(selected.map((site) => attemptSite({ workspace: options.workspace, site, envName: options.envName, distDir: options.distDir, logger: options.logger, full: options.full })));
 }
 
 /**

@@ -7,6 +7,7 @@ import type { EnvironmentConfig } from '../config/schema.ts';
 import type { SiteConfig, Workspace } from '../config/sites.ts';
 import type { Facts } from './facts.ts';
 import type { LayoutLookup } from './layout-lookup.ts';
+import type { ReusePlan } from './render-reuse.ts';
 
 export interface Logger {
   info(message: string): void;
@@ -38,6 +39,22 @@ export interface BuildContext {
    * is remembered here and the build reports it instead of the wrapper.
    */
   templateErrors: UserError[];
+  /**
+   * Files a page's shortcodes and filters wrote (images, fingerprinted
+   * assets), by path in the output tree → the pages that asked for them, so
+   * a build that reuses a page's output also reuses what it needs (render-reuse.ts).
+   */
+  produced: Map<string, Set<string>>;
+  /** Set in a build that may reuse the previous tree: which pages Eleventy renders (render-reuse.ts). */
+  reuse?: Promise<ReusePlan>;
+}
+
+/** Notes that the page rendered from `source` uses this output file (a site path such as `/images/x.avif` or `images/x.avif`). */
+export function recordProduced(context: Pick<BuildContext, 'produced'>, sitePath: string, source: string): void {
+  const file = sitePath.replace(/^\//, '');
+  let producers = context.produced.get(file);
+  if (!producers) context.produced.set(file, (producers = new Set()));
+  producers.add(source);
 }
 
 /** Wraps a shortcode or filter so its user errors survive Nunjucks' wrapping. */

@@ -61,6 +61,7 @@ export async function startDevServer(options: DevServerOptions): Promise<void> {
     outputDir,
     logger: options.logger,
     templateErrors: [],
+    produced: new Map(),
   };
   try {
     const eleventy = await createEleventy(context, { runMode: 'serve', extra: (config) => config.setServerOptions({ port, showVersion: false }) });

@@ -84,6 +84,8 @@ export function configureEleventy(config: EleventyUserConfig, context: BuildCont
   prepareChecks(config, context);
   copyAssets(config, context);
   addSeoFiles(config, context);
+  // Last: the preprocessors above (front matter, waivers) still see every page.
+  skipReusedPages(config, context);
 }
 
 function useTemplateEngines(config: EleventyUserConfig, context: BuildContext): void {
@@ -184,6 +186,25 @@ function copyAssets(config: EleventyUserConfig, context: BuildContext): void {
   const notFingerprinted = { filter: (file: string) => !/\.(?:css|js|mjs)$/i.test(file) };
   config.addPassthroughCopy({ [path.join(context.workspace.sharedLayoutsDir, 'assets')]: 'assets' }, notFingerprinted);
   config.addPassthroughCopy({ [path.join(context.site.dir, 'assets')]: 'assets' }, notFingerprinted);
+}
+
+/**
+ * In a build that reuses the previous tree (render-reuse.ts), every template
+ * except the changed pages is dropped before it renders, and its output is
+ * taken from the previous tree. The generated files go too: the sitemap lists
+ * `collections.all`, which now holds only the changed pages, and nothing it
+ * lists (URLs, noindex) can have changed.
+ */
+function skipReusedPages(config: EleventyUserConfig, context: BuildContext): void {
+  const reuse = context.reuse;
+  if (!reuse) return;
+  config.addPreprocessor('reuse-unchanged', 'md,njk', async (data) => {
+    const plan = await reuse;
+    if (!plan.reuse) return undefined;
+    if (data['generated'] === true) return false;
+    const inputPath = data['page']?.inputPath;
+    return typeof inputPath === 'string' && plan.render.has(displayPath(context, path.resolve(inputPath))) ? undefined : false;
+  });
 }
 
 function addSeoFiles(config: EleventyUserConfig, context: BuildContext): void {

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BuildError } from '../errors.ts';
-import { displayPath, rememberingUserErrors, type BuildContext } from './context.ts';
+import { displayPath, recordProduced, rememberingUserErrors, type BuildContext } from './context.ts';
 import type { EleventyUserConfig } from './eleventy-config.ts';
 import { urlFromPage } from './site-urls.ts';
 
@@ -57,7 +57,7 @@ function fingerprintOf(source: string, relative: string): Fingerprint {
 
 interface FilterThis {
   eleventy?: { directories?: { output?: string } };
-  page?: { url?: string | false };
+  page?: { url?: string | false; inputPath?: string };
 }
 
 export function addAssetFilter(config: EleventyUserConfig, context: BuildContext): void {
@@ -78,6 +78,7 @@ export function addAssetFilter(config: EleventyUserConfig, context: BuildContext
         sitePath = writeFingerprinted(context, outputDir, url);
         resolved.set(key, sitePath);
       }
+      if (typeof this?.page?.inputPath === 'string') recordProduced(context, sitePath, displayPath(context, path.resolve(this.page.inputPath)));
       return urlFromPage(this?.page?.url, sitePath);
     }),
   );

@@ -65,20 +65,54 @@ for (const input of workerData.inputs) {
 }
 files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 const digest = createHash('sha256');
+const hashes = [];
+const pages = [];
+const collectionUsers = [];
+const { contentPrefix } = workerData;
 for (const [name, absolute] of files) {
-  digest.update(name + '\\0' + createHash('sha256').update(readFileSync(absolute)).digest('hex') + '\\n');
+  const bytes = readFileSync(absolute);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  digest.update(name + '\\0' + sha256 + '\\n');
+  hashes.push([name, sha256]);
+  const template = /\\.(?:md|njk|html)$/.test(name);
+  const text = template ? bytes.toString('utf8') : '';
+  if (template && name.startsWith(contentPrefix) && !/\\.html$/.test(name)) {
+    // The front matter block, or nothing: what other pages can learn of this one.
+    const match = /^---\\r?\\n[^]*?\\r?\\n---(?:\\r?\\n|$)/.exec(text);
+    pages.push([name, sha256, createHash('sha256').update(match ? match[0] : '').digest('hex')]);
+  }
+  if (template && /\\b(?:collections|templateContent|renderFile|renderTemplate)\\b/.test(text)) collectionUsers.push(name);
 }
-parentPort.postMessage(digest.digest('hex'));
+parentPort.postMessage({ digest: digest.digest('hex'), hashes, pages, collectionUsers });
 `;
 
-export function sourceDigest(workspace: Workspace, site: SiteConfig, pipelineRoot = PIPELINE_ROOT): Promise<string> {
+/**
+ * What the digest worker learns on the way, for render reuse (render-reuse.ts):
+ * each input's hash, each content page's hash and front-matter hash, and the
+ * templates that could read other pages (collections, templateContent).
+ * Names are relative to the workspace (`sites/86from/content/about.md`) or
+ * start with `pipeline:`.
+ */
+export interface SourceInventory {
+  digest: string;
+  hashes: Array<[name: string, sha256: string]>;
+  pages: Array<[name: string, sha256: string, frontMatterSha256: string]>;
+  collectionUsers: string[];
+}
+
+export async function sourceDigest(workspace: Workspace, site: SiteConfig, pipelineRoot = PIPELINE_ROOT): Promise<string> {
+  return (await sourceInventory(workspace, site, pipelineRoot)).digest;
+}
+
+export function sourceInventory(workspace: Workspace, site: SiteConfig, pipelineRoot = PIPELINE_ROOT): Promise<SourceInventory> {
   const inputs: DigestInput[] = [
     ...[site.dir, workspace.sharedLayoutsDir, workspace.widgetsDir].map((dir) => ({ path: dir, root: workspace.root, label: '' })),
     ...PIPELINE_INPUTS.map((input) => ({ path: path.join(pipelineRoot, input), root: pipelineRoot, label: 'pipeline:' })),
   ];
+  const contentPrefix = path.relative(workspace.root, path.join(site.dir, 'content')).split(path.sep).join('/') + '/';
   return new Promise((resolve, reject) => {
-    const worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { inputs } });
-    worker.once('message', (digest: string) => resolve(digest));
+    const worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { inputs, contentPrefix } });
+    worker.once('message', (inventory: SourceInventory) => resolve(inventory));
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`the source digest worker exited with code ${code}`));

@@ -23,6 +23,8 @@ export interface BuildSummaryRow {
   outputDir: string;
   recordFile: string;
   warnings: string[];
+  /** Pages rendered and pages taken unchanged from the previous output, or why every page was rendered; absent for a failed build. */
+  reuse?: BuildResult['reuse'];
   /** Absent only if the build ran without the checks step. */
   checks?: CheckReport;
   checkReportFile?: string;
@@ -56,6 +58,7 @@ export function summariseBuild(result: BuildResult, root = process.cwd()): Build
     outputDir: result.outputDir,
     recordFile: result.recordFile,
     warnings: result.warnings,
+    reuse: result.reuse,
     ...(checks ? { checks, checkReportFile: checkReportPath(root, result.site.domain, result.envName) } : {}),
   };
 }
@@ -143,6 +146,7 @@ export function formatBuildSummary(rows: readonly BuildSummaryRow[], cwd = proce
   const lines = table([header, ...body], numeric);
   for (const row of rows) {
     const notes: string[] = [];
+    if (row.reuse && 'reused' in row.reuse) notes.push(`${count(row.reuse.rendered, 'page')} rendered, ${row.reuse.reused.toLocaleString('en')} unchanged taken from the previous output (--full renders all)`);
     if (row.checks?.waived.length) notes.push(`${row.checks.waived.length} waived (*)`);
     if (row.checks?.externalLinks.length) notes.push(`${row.checks.externalLinks.length} external link${row.checks.externalLinks.length === 1 ? '' : 's'}, not fetched`);
     if (row.warnings.length) notes.push(colours.yellow(`${row.warnings.length} warning${row.warnings.length === 1 ? '' : 's'}`));
@@ -152,6 +156,8 @@ export function formatBuildSummary(rows: readonly BuildSummaryRow[], cwd = proce
   }
   return lines.join('\n') + '\n';
 }
+
+const count = (value: number, noun: string) => `${value.toLocaleString('en')} ${noun}${value === 1 ? '' : 's'}`;
 
 export function printBuildSummary(summary: BuildSummary, options: { json: boolean }): void {
   if (options.json) {

@@ -14,7 +14,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { displayPath, type BuildContext } from '../build/context.ts';
+import { displayPath, recordProduced, type BuildContext } from '../build/context.ts';
 import type { EleventyUserConfig, ShortcodeThis } from '../build/eleventy-config.ts';
 import { BuildError, UserError } from '../errors.ts';
 import { EXTENSIONS, encodeRaster, heightAt, rasterise, readSourceImage, type ImageFormat, type Raster, type SourceImage } from './encode.ts';
@@ -157,7 +157,13 @@ async function renderImage(build: ImageBuild, call: ImageCall): Promise<string> 
   const fallbackWidth = widths[Math.floor((widths.length - 1) / 2)]!;
   const stem = path.basename(src, path.extname(src)).toLowerCase().replace(/[^a-z0-9-]+/g, '-');
   const variantsOf = (format: ImageFormat, of: readonly number[]) =>
-    Promise.all(of.map(async (width) => ({ width, url: urlFromPage(call.pageUrl, await writeVariant(build, call.outputDir, stem, source, width, format)) })));
+    Promise.all(
+      of.map(async (width) => {
+        const sitePath = await writeVariant(build, call.outputDir, stem, source, width, format);
+        recordProduced(build.context, sitePath, page);
+        return { width, url: urlFromPage(call.pageUrl, sitePath) };
+      }),
+    );
   const [avif, webp, fallback] = await Promise.all([variantsOf('avif', widths), variantsOf('webp', widths), variantsOf(options.fallback, [fallbackWidth])]);
   const largest = widths[widths.length - 1]!;
   return pictureHtml({
