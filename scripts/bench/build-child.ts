@@ -28,6 +28,8 @@ export interface ChildFigures {
   checks?: Array<{ name: string; ms: number; checked: number; cached: number }>;
   /** For the `sites` variant: the second, warm, pass in the same process. */
   warmMs?: number;
+  /** Pages rendered and taken from the previous output, or why every page rendered. */
+  reuse?: BuildResult['reuse'];
 }
 
 const quiet = { info() {}, warn() {} };
@@ -77,7 +79,7 @@ async function pipeline(root: string, domain: string, withChecks: boolean): Prom
   }
   return measure(async () => {
     const [result] = await buildSites({ workspace: workspaceAt(root), envName: 'production', sites: [domain], logger: quiet });
-    return { pages: result!.pages.length, timings: result!.timings, checks: checkFigures(result!) };
+    return { pages: result!.pages.length, timings: result!.timings, checks: checkFigures(result!), reuse: result!.reuse };
   });
 }
 

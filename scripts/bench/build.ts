@@ -7,7 +7,9 @@
  * 2. Per run, each variant in its own process (so each starts cold and its
  *    peak memory is its own): bare Eleventy with one plain Nunjucks layout;
  *    the pipeline without the checks step; the pipeline with checks from an
- *    empty cache; again with nothing changed; again after one page changed.
+ *    empty cache; again with nothing changed; again after one page changed
+ *    (these two reuse the unchanged pages' output, as `npm run build` does:
+ *    see build/render-reuse.ts).
  * 3. The three real sites (a copy of sites/), cold then warm in one process.
  *
  *   npm run bench:build -- --pages 4000 --runs 3 [--dir /dev/shm]
@@ -143,6 +145,11 @@ async function main(): Promise<void> {
     out.push('', 'pipeline steps, ms (median run of each variant):');
     for (const [label, , figures] of rows.slice(1)) {
       out.push(`  ${label.padEnd(34)}${Object.entries(figures.timings ?? {}).map(([step, ms]) => `${step} ${Math.round(ms)}`).join(' · ')}`);
+    }
+    out.push('', 'render reuse (pages rendered, and taken unchanged from the previous output):');
+    for (const [label, , figures] of rows.slice(1)) {
+      const reuse = figures.reuse;
+      out.push(`  ${label.padEnd(34)}${!reuse ? '' : 'reused' in reuse ? `${reuse.rendered} rendered, ${reuse.reused} reused` : `every page rendered: ${reuse.reason}`}`);
     }
     for (const [label, key] of [['cold cache', 'cold'], ['one page changed', 'changed']] as const) {
       const figures = median(results[key]!);
