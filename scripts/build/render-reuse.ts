@@ -16,7 +16,8 @@
  *     learn of a page: its URL, title, noindex);
  *   - no template that reads other pages (`collections`, `templateContent`,
  *     `renderFile`, `renderTemplate`) other than our own sitemap, which is
- *     taken from the previous tree because nothing it lists changed;
+ *     taken from the previous tree because nothing it lists changed, and none
+ *     that shows a file's date (`page.date`, which is not in the bytes);
  *   - the live tree still being the one the manifest describes (the hash of
  *     its build record), and each file taken from it still hashing to what
  *     that record says (checked after the build, see build-site.ts);
@@ -95,7 +96,7 @@ export function planReuse(previous: ReuseManifest | undefined, liveRecord: strin
   if (previous.version !== REUSE_MANIFEST_VERSION) return full('the earlier build was made by another version of the pipeline');
   if (!liveRecord) return full('the earlier output is gone');
   if (liveRecord !== previous.record) return full('the output in dist/ is not the one the earlier build left (its build record differs)');
-  if (current.collectionUsers.length) return full(`${current.collectionUsers[0]} can read other pages (collections or templateContent)`);
+  if (current.collectionUsers.length) return full(`${current.collectionUsers[0]} can read other pages or its file's date (collections, templateContent, page.date)`);
   if (current.inputs !== previous.inputs) return full('a layout, include, data file, asset, image, config or pipeline file changed');
   const before = new Set(Object.keys(previous.pages));
   const added = [...current.pages.keys()].filter((page) => !before.has(page));

@@ -81,7 +81,7 @@ for (const [name, absolute] of files) {
     const match = /^---\\r?\\n[^]*?\\r?\\n---(?:\\r?\\n|$)/.exec(text);
     pages.push([name, sha256, createHash('sha256').update(match ? match[0] : '').digest('hex')]);
   }
-  if (template && /\\b(?:collections|templateContent|renderFile|renderTemplate)\\b/.test(text)) collectionUsers.push(name);
+  if (template && /\\b(?:collections|templateContent|renderFile|renderTemplate|page\\.date)\\b/.test(text)) collectionUsers.push(name);
 }
 parentPort.postMessage({ digest: digest.digest('hex'), hashes, pages, collectionUsers });
 `;
@@ -89,7 +89,8 @@ parentPort.postMessage({ digest: digest.digest('hex'), hashes, pages, collection
 /**
  * What the digest worker learns on the way, for render reuse (render-reuse.ts):
  * each input's hash, each content page's hash and front-matter hash, and the
- * templates that could read other pages (collections, templateContent).
+ * templates whose output can depend on more than the bytes of the sources
+ * (other pages through collections or templateContent, a file's date).
  * Names are relative to the workspace (`sites/86from/content/about.md`) or
  * start with `pipeline:`.
  */

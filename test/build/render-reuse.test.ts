@@ -131,6 +131,7 @@ test('an edit that changes what other pages can see, or any input that is not a 
     ['a new page', () => writeFile(path.join(ctx.tmp.dir, SITE, 'content/new.md'), page('New', 'A page added after the first build, to see it render in full.', 'page.njk', 'New.')), /content\/new\.md is new/],
     ['a removed page', () => rm(path.join(ctx.tmp.dir, SITE, 'content/new.md')), /content\/new\.md was removed/],
     ['a template reading other pages', () => writeFile(path.join(ctx.tmp.dir, SITE, 'content/new.md'), page('New', 'A page listing the others, so every page must render with it.', 'page.njk', '{% for item in collections.all %}{{ item.url }} {% endfor %}')), /content\/new\.md can read other pages/],
+    ['a page showing its file date', () => writeFile(path.join(ctx.tmp.dir, SITE, 'content/new.md'), page('New', 'A page listing the others, so every page must render with it.', 'page.njk', 'Updated {{ page.date.getFullYear() }}.')), /content\/new\.md can read other pages or its file's date/],
   ];
   await build(ctx);
   for (const [what, change, reason] of cases) {
