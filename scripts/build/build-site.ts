@@ -91,9 +91,12 @@ async function attempt(options: BuildOptions): Promise<SiteBuild> {
   const outcome = await attemptOnce(options);
   if (!('retry' in outcome)) return outcome;
   // The previous tree could not be reused after all (see verifyReuse): build it whole.
-  options.logger.warn(`${options.site.domain}: ${outcome.retry}; rendered every page instead`);
+  const warning = `${options.site.domain}: ${outcome.retry}; rendered every page instead`;
+  options.logger.warn(warning);
   const again = await attemptOnce({ ...options, full: true });
-  return 'retry' in again ? { ok: false, failure: { site: options.site, envName: options.envName, outputDir: finalOutputDir(options), error: new Error(again.retry), pages: [], warnings: [], timings: {} } } : again;
+  if ('retry' in again) throw new Error(`a full build asked to be retried: ${again.retry}`); // cannot happen: a full build reuses nothing
+  (again.ok ? again.result : again.failure).warnings.unshift(warning);
+  return again;
 }
 
 async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: string }> {
@@ -235,7 +238,13 @@ async function loadReusePlan(manifestFile: string, final: string, inputs: Curren
   }
   const plan = planReuse(manifest, recordText === undefined ? undefined : sha256(recordText), inputs);
   if (!plan.reuse) return { plan };
-  const record = JSON.parse(recordText!) as BuildRecord;
+  let record: BuildRecord;
+  try {
+    record = JSON.parse(recordText!) as BuildRecord;
+    if (!Array.isArray(record.files)) throw new Error('no files');
+  } catch {
+    return { plan: { reuse: false, reason: 'the build record of the earlier output is damaged' } };
+  }
   return { plan, live: new Map(record.files.map((file) => [file.path, file])) };
 }
 

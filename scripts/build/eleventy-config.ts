@@ -199,8 +199,9 @@ function skipReusedPages(config: EleventyUserConfig, context: BuildContext): voi
   const reuse = context.reuse;
   if (!reuse) return;
   config.addPreprocessor('reuse-unchanged', 'md,njk', async (data) => {
-    const plan = await reuse;
-    if (!plan.reuse) return undefined;
+    // A failed plan renders the page; the build reports the failure after Eleventy (build-site.ts).
+    const plan = await reuse.catch(() => undefined);
+    if (!plan?.reuse) return undefined;
     if (data['generated'] === true) return false;
     const inputPath = data['page']?.inputPath;
     return typeof inputPath === 'string' && plan.render.has(displayPath(context, path.resolve(inputPath))) ? undefined : false;
