@@ -146,7 +146,13 @@ export function formatBuildSummary(rows: readonly BuildSummaryRow[], cwd = proce
   const lines = table([header, ...body], numeric);
   for (const row of rows) {
     const notes: string[] = [];
-    if (row.reuse && 'reused' in row.reuse) notes.push(`${count(row.reuse.rendered, 'page')} rendered, ${row.reuse.reused.toLocaleString('en')} unchanged taken from the previous output (--full renders all)`);
+    if (row.reuse && 'reused' in row.reuse) {
+      notes.push(
+        row.reuse.rendered === 0
+          ? `all ${count(row.reuse.reused, 'page')} unchanged, taken from the previous output`
+          : `${count(row.reuse.rendered, 'page')} rendered, ${row.reuse.reused.toLocaleString('en')} unchanged taken from the previous output`,
+      );
+    }
     if (row.checks?.waived.length) notes.push(`${row.checks.waived.length} waived (*)`);
     if (row.checks?.externalLinks.length) notes.push(`${row.checks.externalLinks.length} external link${row.checks.externalLinks.length === 1 ? '' : 's'}, not fetched`);
     if (row.warnings.length) notes.push(colours.yellow(`${row.warnings.length} warning${row.warnings.length === 1 ? '' : 's'}`));

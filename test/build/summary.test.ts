@@ -61,4 +61,18 @@ test('a failed build keeps its row: the failed check, no files, and says the out
   ]);
 });
 
+test('a build that reused the previous output says how many pages it rendered; one that rendered all says nothing', () => {
+  const lines = formatBuildSummary(
+    [
+      { ...row('86from.com', [check('links')]), reuse: { rendered: 1, reused: 4_000 } },
+      { ...row('sailjada.com', [check('links')]), reuse: { rendered: 0, reused: 6 } },
+      { ...row('queenofsandiego.com', [check('links')]), reuse: { reason: 'no earlier build to reuse' } },
+    ],
+    '/repo',
+  ).split('\n');
+  assert.match(lines[4]!, '86from.com: dist/production/86from.com/ build 0123456789abcdef · 1 page rendered, 4,000 unchanged taken from the previous output · report');
+  assert.match(lines[5]!, 'sailjada.com: dist/production/sailjada.com/ build 0123456789abcdef · all 6 pages unchanged, taken from the previous output · report');
+  assert.match(lines[6]!, 'queenofsandiego.com: dist/production/queenofsandiego.com/ build 0123456789abcdef · report');
+});
+
 test.run();
