@@ -15,7 +15,7 @@
  * the site's, so an edit to one page changes one page's key.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -50,9 +50,24 @@ export const CHECK_CODE_ENTRIES: readonly string[] = ['registry.ts', 'page-jobs.
 /** The lockfile pins the libraries the checks' libraries use in turn. */
 const LOCKFILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
 
+/**
+ * The patches patch-package applies to installed libraries (html-validate's,
+ * for one) at `npm ci`, in patches/ beside the lockfile: a patched library
+ * keeps its version, so only the patch's text tells its results apart.
+ */
+function patchFiles(root: string): string[] {
+  const dir = path.join(root, 'patches');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.patch'))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
 export interface CodeDigestOptions {
   /** Source files to start from (tests point these at a copy of the code). */
   entries?: readonly string[];
+  /** The lockfile; the patches are read from patches/ beside it. */
   lockfile?: string;
 }
 
@@ -84,9 +99,10 @@ let ownCodeDigest: string | undefined;
 
 /**
  * One hash over the code that computes page results — every file the checks'
- * imports reach, the versions of the packages they import and the lockfile —
- * so editing that code invalidates cached results even if nobody bumps a
- * check's version. The running code's digest is taken once per process (about
+ * imports reach, the versions of the packages they import, the lockfile and
+ * the patches applied to installed packages (patches/*.patch) — so editing
+ * that code invalidates cached results even if nobody bumps a check's
+ * version. The running code's digest is taken once per process (about
  * 4 ms); with options (a copy of the code, in tests) it is taken every call.
  */
 export function checkCodeDigest(options?: CodeDigestOptions): string {
@@ -98,6 +114,7 @@ export function checkCodeDigest(options?: CodeDigestOptions): string {
   for (const file of files) hash.update(`${path.relative(root, file)}\0`).update(readFileSync(file)).update('\0');
   for (const name of packages) hash.update(`${name}@${installedVersion(name) ?? 'not installed'}\n`);
   hash.update(existsSync(lockfile) ? readFileSync(lockfile) : 'no lockfile');
+  for (const file of patchFiles(root)) hash.update(`\0${path.relative(root, file)}\0`).update(readFileSync(file));
   const digest = hash.digest('hex');
   if (!options) ownCodeDigest = digest;
   return digest;

@@ -15,6 +15,7 @@ test.before.each(async (ctx) => {
   // A copy of the real pipeline code, so a test can edit it.
   await cp(path.join(repoRoot, 'scripts'), path.join(ctx.tmp.dir, 'scripts'), { recursive: true });
   await cp(path.join(repoRoot, 'package-lock.json'), path.join(ctx.tmp.dir, 'package-lock.json'));
+  await cp(path.join(repoRoot, 'patches'), path.join(ctx.tmp.dir, 'patches'), { recursive: true });
 });
 test.after.each(async (ctx) => {
   await ctx.tmp.cleanup();
@@ -55,6 +56,15 @@ test('a library upgrade (the lockfile) changes the digest; editing code no check
   assert.is(digestOf(ctx), before);
   await edit(ctx, 'package-lock.json', (text) => text.replace('"lockfileVersion"', '"lockfileVersion" ').replace(/\n$/, '\n\n'));
   assert.is.not(digestOf(ctx), before);
+});
+
+test('regression: editing a patch patch-package applies (html-validate keeps its version number) changes the digest, and so does adding one', async (ctx) => {
+  const before = digestOf(ctx);
+  await edit(ctx, 'patches/html-validate+10.17.0.patch', (text) => text.replace('const SELECTOR_CACHE_LIMIT = 4096;', 'const SELECTOR_CACHE_LIMIT = 4095;'));
+  const edited = digestOf(ctx);
+  assert.is.not(edited, before);
+  await writeFile(path.join(ctx.tmp.dir, 'patches', 'another+1.0.0.patch'), 'diff --git a/x b/x\n');
+  assert.is.not(digestOf(ctx), edited);
 });
 
 test.run();
