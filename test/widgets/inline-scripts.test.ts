@@ -26,6 +26,15 @@ test('valid classic and module scripts, and non-JavaScript types, have no proble
   assert.equal(findInlineScriptErrors(html), []);
 });
 
+test('the same broken script on two pages is reported where it is on each page (each text is parsed once per thread)', () => {
+  const script = '<script>var broken = ;</script>';
+  const [first] = findInlineScriptErrors(page(script));
+  const [second] = findInlineScriptErrors(page(`<meta charset="utf-8">\n<title>t</title>\n   ${script}`));
+  assert.equal([first?.line, first?.column], [4, 22]);
+  assert.equal([second?.line, second?.column], [6, 25]);
+  assert.is(second?.message, first?.message);
+});
+
 test('a syntax error names the page line and column', () => {
   const html = page('<script>\nvar ok = 1;\nvar broken = ;\n</script>');
   assert.equal(findInlineScriptErrors(html), [
