@@ -461,4 +461,51 @@ ${i % 5 === 0 ? `<h${(i % 6) + 1}>Level jump</h${(i % 6) + 1}>` : ''}
 </body>
 </html>
 `,
+
+  'required-attributes': `<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>Required attributes</title>
+<link rel="stylesheet">
+<link rel="preload" as="image" imagesrcset="/a.png 1x">
+<link rel="preload" as="image" imagesrcset="/a.png 480w" href="/a.png">
+<link rel="icon" href="/i.png">
+</head>
+<body>
+<main>
+<h1>Required attributes</h1>
+<img alt="No src">
+<img src="/x.png" alt="Has src">
+<IMG ALT="Upper-case, no src">
+<iframe src="/frame.html"></iframe>
+<iframe src="/frame.html" title="Titled"></iframe>
+<embed type="image/png">
+<object type="image/png" aria-label="Object"></object>
+<map><area href="/a" alt="A" shape="rect" coords="0,0,1,1"></map>
+<div class="x"><span>Elements with only global attributes</span></div>
+<input name="in" aria-label="In">
+</main>
+</body>
+</html>
+`,
+
+  'mixed-case-tags': `${head()}
+<BODY>
+<MAIN>
+<H1>Mixed case</H1>
+<Nav><A href="/a">A</A></Nav>
+<NAV><a href="/b">B</a></NAV>
+<Form action="/f"><INPUT name="q"><Input name="q"><BUTTON>Go</BUTTON><Label for="missing">L</Label></Form>
+<IMG src="/x.png"><Svg viewBox="0 0 1 1"></Svg><img src="/y.png" ALT="">
+<Table><TR><TD>One</TD></TR></Table>
+<H3>Level jump</H3>
+<P ID="same">One</P><p id="same">Two</p>
+<Fieldset><Input name="r" type="radio"></Fieldset>
+<Div ROLE="navigation">Role</Div>
+<A HREF="#same" Tabindex="0" aria-hidden="true">Hidden focusable</A>
+</MAIN>
+</BODY>
+</html>
+`,
 };
