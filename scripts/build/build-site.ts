@@ -135,7 +135,9 @@ async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: 
   current.catch(() => undefined); // awaited below (and by the plan); a failure surfaces there
   const planned: Promise<LoadedPlan> = options.full ? Promise.resolve({ plan: { reuse: false, reason: 'every page rendered (--full)' } }) : current.then((inputs) => loadReusePlan(manifestFile, final, inputs));
   const reusePlan = planned.then((loaded) => loaded.plan);
-  for (const promise of [planned, reusePlan]) promise.catch(() => undefined); // awaited below; a failure surfaces there
+  const independentPages = current.then((inputs) => inputs.collectionUsers.length === 0);
+  // Awaited below (or by Eleventy); a failure surfaces there, never as an unhandled rejection.
+  for (const promise of [planned, reusePlan, independentPages]) promise.catch(() => undefined);
   const { facts, file: factsFile } = await timed('prepare', () => loadFacts(site.dir, workspace.root));
 
   const pending = await startOutput(final);
@@ -156,6 +158,7 @@ async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: 
     templateErrors: [],
     produced: new Map(),
     reuse: reusePlan,
+    independentPages,
   };
 
   let pages: BuiltPage[] = [];

@@ -47,6 +47,12 @@ export interface BuildContext {
   produced: Map<string, Set<string>>;
   /** Set in a build that may reuse the previous tree: which pages Eleventy renders (render-reuse.ts). */
   reuse?: Promise<ReusePlan>;
+  /**
+   * Set in a build: true when no template can read another page (no
+   * `collections` or `templateContent`, see source-digest.ts), so each page's
+   * layouts and transforms may run as soon as its own content is rendered.
+   */
+  independentPages?: Promise<boolean>;
 }
 
 /** Notes that the page rendered from `source` uses this output file (a site path such as `/images/x.avif` or `images/x.avif`). */

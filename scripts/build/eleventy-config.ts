@@ -86,6 +86,22 @@ export function configureEleventy(config: EleventyUserConfig, context: BuildCont
   addSeoFiles(config, context);
   // Last: the preprocessors above (front matter, waivers) still see every page.
   skipReusedPages(config, context);
+  renderLayoutsEarly(config, context);
+}
+
+/**
+ * Eleventy renders every page's content before any page's layouts, because a
+ * layout may show another page's content. Where no template can read another
+ * page (context.independentPages), our patch of Eleventy
+ * (patches/@11ty+eleventy+3.1.8.patch) starts each page's layouts and
+ * transforms as soon as its own content is rendered: the same work in another
+ * order, which hands pages to the check workers while Eleventy is still
+ * rendering rather than in one burst at the end.
+ */
+function renderLayoutsEarly(config: EleventyUserConfig, context: BuildContext): void {
+  const independent = context.independentPages;
+  if (!independent) return;
+  (config as EleventyUserConfig & { renderLayoutsEarly?: () => Promise<boolean> }).renderLayoutsEarly = () => independent.catch(() => false);
 }
 
 function useTemplateEngines(config: EleventyUserConfig, context: BuildContext): void {

@@ -26,7 +26,7 @@ export const PIPELINE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta
  * Pipeline files whose change can change a built page. The checks and the
  * publisher are left out: they decide whether output ships, not its bytes.
  */
-export const PIPELINE_INPUTS = ['scripts/build', 'scripts/widgets', 'scripts/images', 'scripts/config', 'package.json', 'package-lock.json'] as const;
+export const PIPELINE_INPUTS = ['scripts/build', 'scripts/widgets', 'scripts/images', 'scripts/config', 'package.json', 'package-lock.json', 'patches'] as const;
 
 interface DigestInput {
   /** Folder or file. */

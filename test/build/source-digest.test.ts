@@ -24,6 +24,7 @@ test.before.each(async (ctx) => {
     'scripts/publish/apply.ts': 'export const apply = 1;\n',
     'package.json': '{ "dependencies": { "@11ty/eleventy": "3.1.8" } }\n',
     'package-lock.json': '{ "lockfileVersion": 3 }\n',
+    'patches/@11ty+eleventy+3.1.8.patch': 'diff --git a/x b/x\n',
     'test/build.test.ts': 'test();\n',
     'README.md': '# Read me\n',
   });
@@ -47,6 +48,7 @@ for (const [what, where, file] of [
   ['an image script', 'pipeline', 'scripts/images/encode.ts'],
   ['package-lock.json', 'pipeline', 'package-lock.json'],
   ['package.json', 'pipeline', 'package.json'],
+  ['a dependency patch', 'pipeline', 'patches/@11ty+eleventy+3.1.8.patch'],
 ] as const) {
   test(`changing ${what} changes the digest`, async (ctx) => {
     const before = await digestOf(ctx);
