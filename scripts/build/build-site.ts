@@ -4,7 +4,7 @@
  * where it happened; nothing replaces the previous output unless every step passed.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { EleventyResult } from '@11ty/eleventy';
@@ -16,7 +16,7 @@ import { translateForContext } from './eleventy-errors.ts';
 import { loadFacts, unfilledFacts } from './facts.ts';
 import { gitState } from './git-state.ts';
 import { layoutLookup } from './layout-lookup.ts';
-import { BUILD_RECORD_VERSION, buildRecordPath, hashOutputTree, writeBuildRecord, type BuildRecord, type OutputFile } from './build-record.ts';
+import { BUILD_RECORD_VERSION, buildRecordPath, hashBytes, hashOutputTree, writeBuildRecord, type BuildRecord, type OutputFile } from './build-record.ts';
 import { abandonOutput, commitOutput, startOutput } from './output-tree.ts';
 import { outputSteps, type BuiltPage } from './output-steps.ts';
 import { buildIdFor, sourceInventory } from './source-digest.ts';
@@ -165,13 +165,11 @@ async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: 
   try {
     pages = await timed('eleventy', () => runEleventy(context));
     const { plan, live } = await planned;
-    let reusedFiles: string[] = [];
     if (plan.reuse) {
-      reusedFiles = filesToReuse(plan);
-      const missing = await timed('reuse', async () => reuseFiles(final, pending.temporary, reusedFiles));
-      if (missing) {
+      const problem = await timed('reuse', async () => reuseFiles(context, final, filesToReuse(plan), live ?? new Map()));
+      if (problem) {
         await abandonOutput(pending);
-        return { retry: `${missing} is missing from ${displayPath(context, final)}` };
+        return { retry: problem };
       }
       const rendered = new Set(pages.map((page) => page.path));
       pages = [...pages, ...plan.previous.outputs.filter((output) => plan.reused.has(output.source) && !rendered.has(output.path))].sort((a, b) => (a.path < b.path ? -1 : 1));
@@ -179,20 +177,7 @@ async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: 
     for (const step of outputSteps) {
       await timed(step.name, () => step.run(context, pages));
     }
-    const [hashed, [digest, git]] = await timed('hash', () => Promise.all([hashOutputTree(pending.temporary, context.renderedFiles), identity]));
-    let files = hashed;
-    if (plan.reuse) {
-      const problem = verifyReuse(reusedFiles, hashed, live);
-      if (problem) {
-        await abandonOutput(pending);
-        return { retry: problem };
-      }
-      // A reused page keeps the id its record gave it (the id is a hash of its bytes, which are the same).
-      files = hashed.map((file) => {
-        const pageId = file.pageId ?? live?.get(file.path)?.pageId;
-        return pageId ? { ...file, pageId } : file;
-      });
-    }
+    const [files, [digest, git]] = await timed('hash', () => Promise.all([hashOutputTree(pending.temporary, context.renderedFiles), identity]));
     const sources = new Map(pages.map((page) => [page.path, page.source]));
     const record: BuildRecord = {
       version: BUILD_RECORD_VERSION,
@@ -257,16 +242,22 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * Hard links (a copy where the file system refuses one) from the live tree
  * into the new one, for each file the changed pages did not write. Nothing
  * writes into a finished tree, so sharing the bytes is safe; the old tree's
- * name is deleted later and the new one keeps them. Returns the first file
- * that is missing from the live tree, if any.
+ * name is deleted later and the new one keeps them.
+ *
+ * Each file taken must still hash to what the live tree's record says (an
+ * edited dist/ is not trusted), and its hash goes into the new record from
+ * here, with the page id the old record gave it (the id is a hash of the
+ * same bytes). Returns why the tree cannot be reused, if it cannot.
  */
-function reuseFiles(final: string, temporary: string, files: readonly string[]): string | undefined {
+function reuseFiles(context: BuildContext, final: string, files: readonly string[], live: ReadonlyMap<string, OutputFile>): string | undefined {
   const made = new Set<string>();
   for (const file of files) {
-    const target = path.join(temporary, file);
-    if (existsSync(target)) continue;
+    const target = path.join(context.outputDir, file);
+    if (existsSync(target)) continue; // written by this build
+    const then = live.get(file);
+    if (!then) return `${file} is not in the build record of the previous output`;
     const source = path.join(final, file);
-    if (!existsSync(source)) return file;
+    if (!existsSync(source)) return `${file} is missing from ${displayPath(context, final)}`;
     const dir = path.dirname(target);
     if (!made.has(dir)) {
       mkdirSync(dir, { recursive: true });
@@ -277,18 +268,9 @@ function reuseFiles(final: string, temporary: string, files: readonly string[]):
     } catch {
       copyFileSync(source, target);
     }
-  }
-  return undefined;
-}
-
-/** Each file taken from the live tree must still hash to what its record says: an edited dist/ is not trusted. */
-function verifyReuse(reusedFiles: readonly string[], files: readonly OutputFile[], live: ReadonlyMap<string, OutputFile> | undefined): string | undefined {
-  const built = new Map(files.map((file) => [file.path, file]));
-  for (const file of reusedFiles) {
-    const now = built.get(file);
-    const then = live?.get(file);
-    if (!then) return `${file} is not in the build record of the previous output`;
-    if (!now || now.sha256 !== then.sha256) return `${file} in the previous output no longer matches its build record`;
+    const hashed = hashBytes(file, readFileSync(target));
+    if (hashed.sha256 !== then.sha256) return `${file} in the previous output no longer matches its build record`;
+    context.renderedFiles.set(file, then.pageId ? { ...hashed, pageId: then.pageId } : hashed);
   }
   return undefined;
 }

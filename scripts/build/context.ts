@@ -23,7 +23,7 @@ export interface BuildContext {
   production: boolean;
   /** Printed by templates where a page's own id goes; replaced after rendering. */
   pageIdToken: string;
-  /** Pages hashed from memory as Eleventy writes them, by path in the output tree. */
+  /** Pages hashed from memory as Eleventy writes them (and files taken from the previous tree, as they are), by path in the output tree. */
   renderedFiles: Map<string, OutputFile>;
   facts: Facts;
   factsFile: string;
