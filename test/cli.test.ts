@@ -29,6 +29,19 @@ test('build prints a summary and exits 0; --json is machine-readable', async (ct
   assert.ok(await readFile(path.join(ctx.tmp.dir, 'dist/staging/fixture.test/index.html'), 'utf8'));
 });
 
+test('a second build takes unchanged pages from the first; build --full renders every page', async (ctx) => {
+  const reuseOf = async (args: string[]) => {
+    const result = await runCli(['--root', ctx.tmp.dir, 'build', '--json', ...args]);
+    assert.is(result.code, 0, result.stderr);
+    return (JSON.parse(result.stdout) as { builds: Array<{ reuse: unknown }> }).builds[0]?.reuse;
+  };
+  assert.equal(await reuseOf([]), { reason: 'no earlier build to reuse' });
+  assert.equal(await reuseOf([]), { rendered: 0, reused: 1 });
+  assert.equal(await reuseOf(['--full']), { reason: 'every page rendered (--full)' });
+  const plain = await runCli(['--root', ctx.tmp.dir, 'build']);
+  assert.match(plain.stdout, ' · all 1 page unchanged, taken from the previous output · ');
+});
+
 for (const [name, setup, expected] of [
   ['unknown site', ['build', '--site', 'nope'], 'error: Unknown site "nope". Valid sites: fixture (fixture.test).'],
   ['unknown environment', ['build', '--env', 'qa'], 'error: Unknown environment "qa" for fixture.test. Valid environments: development, production, staging'],
