@@ -1,11 +1,13 @@
 /**
- * One build's page checking. Pages can be offered early — as Eleventy is about
- * to write them — so workers check them while Eleventy writes files and the
- * other output steps run (Eleventy renders every page first and runs the
- * transforms in one burst before writing, so that is where the overlap is);
- * the checks step then looks each file up by the key of its bytes on disk. Results are addressed by that key only, so an early result is
- * used exactly when the file on disk is what was checked: anything that changed
- * the page after it was offered (a later transform) makes it a new page.
+ * One build's page checking. Pages can be offered early — from the last
+ * transform, before Eleventy writes them — so workers check them while
+ * Eleventy is still at work and the other output steps run (with independent
+ * pages each page's transforms run as soon as its content is rendered, see
+ * renderLayoutsEarly in build/eleventy-config.ts; otherwise Eleventy runs them
+ * in one burst at the end). The checks step then looks each file up by the
+ * key of its bytes on disk. Results are addressed by that key only, so an
+ * early result is used exactly when the file on disk is what was checked:
+ * anything that changed the page after it was offered makes it a new page.
  */
 import type { Check, CheckSettings, PageResult } from './check.ts';
 import { CheckCache, pageKey, settingsHash } from './check-cache.ts';

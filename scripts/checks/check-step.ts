@@ -32,11 +32,11 @@ const sessionsByBuild = new WeakMap<BuildContext, CheckSession>();
 /**
  * The checks' part of the Eleventy recipe. It records each page's `waive:`
  * front matter (validated by page-data.ts). In a build that runs the checks
- * step (not the dev server) it also starts one check worker as Eleventy
- * starts, which loads html-validate on another core while Eleventy renders,
- * and offers the workers each page the cache cannot vouch for as Eleventy is
- * about to write it — after every other transform, without changing a byte —
- * so the checking overlaps Eleventy's writing and the other output steps.
+ * step (not the dev server) it also offers the check workers each page the
+ * cache cannot vouch for from Eleventy's last transform — after every other
+ * transform, without changing a byte — so the checking overlaps Eleventy's
+ * rendering and writing and the other output steps (CheckSession decides when
+ * workers start).
  */
 export function prepareChecks(config: EleventyUserConfig, context: BuildContext): void {
   const waivers = new Map<string, Waivers>();
