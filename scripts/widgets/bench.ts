@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     printTiming('template-leak guard, all pages', timeRounds(() => pages.forEach((page) => findTemplateLeaks(page.html))));
     // Each round forgets the scripts it parsed: this times the parsing, not the check's memory of repeated scripts.
     printTiming('inline-script parse, all pages', timeRounds(() => { forgetParsedScripts(); pages.forEach((page) => findInlineScriptErrors(page.html)); }));
-    printTiming('inline-script check, all pages (repeated scripts parsed once)', timeRounds(() => pages.forEach((page) => findInlineScriptErrors(page.html))));
+    printTiming('inline-script check, all pages (each script text once)', timeRounds(() => pages.forEach((page) => findInlineScriptErrors(page.html))));
     const injected = withWidget[0] && injectionTiming(withWidget[0], widgets);
     if (injected) printTiming(`injection (transform), one page: ${withWidget[0]!.source}`, injected);
 
