@@ -64,6 +64,13 @@ export function addAssetFilter(config: EleventyUserConfig, context: BuildContext
   // Every page links the same few assets: each is looked up, hashed and written
   // once per build (or dev-server rebuild), then served from this map.
   const resolved = new Map<string, string>();
+  // Called for every asset of every page: each page's source name is worked out once.
+  const sources = new Map<string, string>();
+  const sourceOf = (inputPath: string) => {
+    let source = sources.get(inputPath);
+    if (source === undefined) sources.set(inputPath, (source = displayPath(context, path.resolve(inputPath))));
+    return source;
+  };
   config.on('eleventy.before', () => resolved.clear());
   config.addFilter(
     'asset',
@@ -78,7 +85,7 @@ export function addAssetFilter(config: EleventyUserConfig, context: BuildContext
         sitePath = writeFingerprinted(context, outputDir, url);
         resolved.set(key, sitePath);
       }
-      if (typeof this?.page?.inputPath === 'string') recordProduced(context, sitePath, displayPath(context, path.resolve(this.page.inputPath)));
+      if (typeof this?.page?.inputPath === 'string') recordProduced(context, sitePath, sourceOf(this.page.inputPath));
       return urlFromPage(this?.page?.url, sitePath);
     }),
   );

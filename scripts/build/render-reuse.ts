@@ -20,7 +20,7 @@
  *     that shows a file's date (`page.date`, which is not in the bytes);
  *   - the live tree still being the one the manifest describes (the hash of
  *     its build record), and each file taken from it still hashing to what
- *     that record says (checked after the build, see build-site.ts);
+ *     that record says (checked as it is linked, see build-site.ts);
  *   - fewer than half the pages changed (otherwise a full build is as quick).
  *
  * Anything else is a full build, and the reason is kept. This module is the
@@ -28,24 +28,21 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { recordProduced } from './context.ts';
+import type { BuiltPage } from './output-steps.ts';
 import type { SourceInventory } from './source-digest.ts';
 
 export const REUSE_MANIFEST_VERSION = 1;
 
-export interface ReusedOutput {
-  /** Path in the output tree. */
-  path: string;
-  url: string;
-  /** The template it came from, relative to the workspace (a virtual template's own name for generated files). */
-  source: string;
-}
+/** A file Eleventy wrote from a template: a BuiltPage (its source is a virtual template's own name for generated files). */
+export type ReusedOutput = BuiltPage;
 
 /** What one build leaves for the next: `.cache/render/<domain>/<env>.json`, next to the tree it describes. */
 export interface ReuseManifest {
   version: typeof REUSE_MANIFEST_VERSION;
   /** SHA-256 of the build record of the tree this manifest describes. */
   record: string;
-  /** Every input except the content pages (see inputsDigest). */
+  /** One hash over every input except the content pages (see currentInputs). */
   inputs: string;
   /** Content page (workspace-relative) → its bytes' and its front matter's SHA-256. */
   pages: Record<string, { sha256: string; frontMatter: string }>;
@@ -136,17 +133,13 @@ export function nextManifest(options: {
   produced: ReadonlyMap<string, ReadonlySet<string>>;
   plan: ReusePlan;
 }): ReuseManifest {
-  const produced = new Map<string, Set<string>>();
-  const add = (file: string, producer: string) => {
-    let producers = produced.get(file);
-    if (!producers) produced.set(file, (producers = new Set()));
-    producers.add(producer);
-  };
-  for (const [file, producers] of options.produced) for (const producer of producers) add(file, producer);
+  const merged = { produced: new Map<string, Set<string>>() };
+  for (const [file, producers] of options.produced) for (const producer of producers) recordProduced(merged, file, producer);
   if (options.plan.reuse) {
     const { reused, previous } = options.plan;
-    for (const [file, producers] of Object.entries(previous.produced)) for (const producer of producers) if (reused.has(producer)) add(file, producer);
+    for (const [file, producers] of Object.entries(previous.produced)) for (const producer of producers) if (reused.has(producer)) recordProduced(merged, file, producer);
   }
+  const produced = merged.produced;
   return {
     version: REUSE_MANIFEST_VERSION,
     record: options.record,
