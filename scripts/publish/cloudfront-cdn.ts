@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import pLimit from 'p-limit';
 import { PublishError } from '../errors.ts';
+import { guardCalls } from './aws-calls.ts';
 import { CLOUDFRONT_LIMITS } from './invalidation.ts';
 import type { Cdn, DistributionInfo, InvalidationRequest, InvalidationsInProgress, InvalidationStatus } from './ports.ts';
 
@@ -33,13 +34,13 @@ const LIST_PAGE = 100;
 
 export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
   // CloudFront is a global service whose API lives in us-east-1.
-  const client = new CloudFrontClient({
+  const client = guardCalls(new CloudFrontClient({
     region: 'us-east-1',
     endpoint: options.endpoint,
     credentials: options.credentials,
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: 'standard',
-  });
+  }), 'cloudfront');
 
   return {
     async invalidate(request: InvalidationRequest): Promise<InvalidationStatus> {

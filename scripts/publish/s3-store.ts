@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { PublishError } from '../errors.ts';
 import { LOCAL_S3_CREDENTIALS } from '../s3-local/server.ts';
+import { guardCalls } from './aws-calls.ts';
 import type { ConditionalResult, ListedObject, ObjectHead, ObjectStore, PutRequest } from './ports.ts';
 
 /** Static credentials (tests, the local server); AWS itself uses the standard chain. */
@@ -50,7 +51,7 @@ export function isLoopback(endpoint: string | undefined): boolean {
 export function s3Store(options: S3StoreOptions): ObjectStore {
   const checksums = options.checksums ?? (options.endpoint ? 'when-required' : 'when-supported');
   const checksumMode = checksums === 'when-required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
-  const client = new S3Client({
+  const client = guardCalls(new S3Client({
     region: options.region,
     endpoint: options.endpoint,
     // S3-compatible servers are reached by path (http://host/bucket/key); AWS by virtual host.
@@ -62,7 +63,7 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
     retryMode: 'standard',
     // Real credentials are never sent to a local server.
     credentials: options.credentials ?? (isLoopback(options.endpoint) ? LOCAL_S3_CREDENTIALS : undefined),
-  });
+  }), 's3');
   const { bucket } = options;
   const where = `s3://${bucket}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
   const fail = (action: string, error: unknown, key?: string): never => {

@@ -10,6 +10,7 @@
 import os from 'node:os';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { PublishError } from '../errors.ts';
+import { guardCalls } from './aws-calls.ts';
 import type { CredentialProvider } from './aws-credentials.ts';
 import type { Caller, Identity } from './ports.ts';
 
@@ -24,7 +25,7 @@ export interface StsIdentityOptions {
 }
 
 export function stsIdentity(options: StsIdentityOptions): Identity {
-  const client = new STSClient({ region: options.region, endpoint: options.endpoint, credentials: options.credentials, maxAttempts: 3 });
+  const client = guardCalls(new STSClient({ region: options.region, endpoint: options.endpoint, credentials: options.credentials, maxAttempts: 3 }), 'sts');
   let known: Promise<Caller> | undefined;
   return {
     caller() {
