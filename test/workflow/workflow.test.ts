@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
@@ -10,12 +10,11 @@ import { environmentOf, loadWorkflow, needsOf, PUBLISH_TARGET_KEYS, type Job, ty
 
 const run = promisify(execFile);
 
-interface Ctx { loaded: LoadedWorkflow; scripts: Record<string, string> }
+interface Ctx { loaded: LoadedWorkflow; pkg: { scripts: Record<string, string>; engines: { node: string } } }
 const test = suite<Ctx>('workflow');
 test.before(async (ctx) => {
   ctx.loaded = await loadWorkflow(repoRoot);
-  const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  ctx.scripts = pkg.scripts;
+  ctx.pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as Ctx['pkg'];
 });
 
 const PUBLISH_JOBS = { staging: 'publish-staging', production: 'publish-production' } as const;
@@ -64,7 +63,7 @@ test('every npm call is npm ci, npm test, or npm run of a script package.json ha
     for (const script of runs(each)) {
       for (const call of npmCalls(script)) {
         if (call.command === 'run') {
-          assert.ok(call.script !== undefined && call.script in ctx.scripts, `job ${name}: "${call.text}" names no script in package.json`);
+          assert.ok(call.script !== undefined && call.script in ctx.pkg.scripts, `job ${name}: "${call.text}" names no script in package.json`);
           named.add(call.script!);
         } else {
           assert.ok(call.command === 'ci' || call.command === 'test', `job ${name}: "${call.text}" is not npm ci, npm test or npm run`);
@@ -239,8 +238,8 @@ test('the test job sets up, builds, type-checks and tests in a Debian container 
   assert.ok(order.every((index, at) => index > 0 && (at === 0 || index > order[at - 1]!)), `test job runs setup, build, typecheck, test in order: ${order.join(', ')}`);
 });
 
-test('every job that runs a command runs it in node on Debian bookworm, as root, new enough for package.json', async (ctx) => {
-  const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { engines: { node: string } };
+test('every job that runs a command runs it in node on Debian bookworm, as root, new enough for package.json', (ctx) => {
+  const { pkg } = ctx;
   const [minMajor, minMinor] = /^>=(\d+)\.(\d+)/.exec(pkg.engines.node)!.slice(1).map(Number) as [number, number];
   for (const [name, each] of Object.entries(ctx.loaded.workflow.jobs)) {
     if (runs(each).length === 0) continue;
