@@ -186,7 +186,7 @@ function benchSite(bucket: string, endpoint: string): PublishTarget {
       production: { url: 'https://bench.example', bucket, endpoint, distributions: [{ id: DISTRIBUTION }] },
     },
   });
-  const site: SiteConfig = { ...data, dir: '', configFile: 'bench/site.yaml' };
+  const site: SiteConfig = { ...data, dir: '', configFile: 'bench/site.yaml', declaredEnvironments: data.environments };
   return { site, envName: 'production', env: data.environments['production']! };
 }
 

@@ -7,7 +7,7 @@
  * checkouts of the same commit give the same digest, which is what lets
  * production trust what staging verified; a change to how pages are made
  * changes it as surely as a change to a page. Dotfiles and dot-folders are
- * not inputs.
+ * not inputs, and neither is a site's deployed.yaml (resource names).
  *
  * It runs in a worker thread: the build takes it while Eleventy renders, and
  * reading and hashing a few thousand files on the main thread would slow the
@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { DEPLOYED_FILE } from '../config/deployed.ts';
 import type { SiteConfig, Workspace } from '../config/sites.ts';
 
 /** The checkout the running pipeline comes from (it need not be the workspace: tests build fixture workspaces). */
@@ -60,6 +61,7 @@ for (const input of workerData.inputs) {
     if (!entry.isFile()) continue;
     const absolute = path.join(entry.parentPath ?? entry.path, entry.name);
     if (path.relative(input.path, absolute).split(path.sep).some((part) => part.startsWith('.'))) continue;
+    if (workerData.exclude.includes(absolute)) continue;
     add(input, absolute);
   }
 }
@@ -112,7 +114,11 @@ export function sourceInventory(workspace: Workspace, site: SiteConfig, pipeline
   ];
   const contentPrefix = path.relative(workspace.root, path.join(site.dir, 'content')).split(path.sep).join('/') + '/';
   return new Promise((resolve, reject) => {
-    const worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { inputs, contentPrefix } });
+    // deployed.yaml names the AWS resources a site is published to; no page
+    // shows them, and writing it after an infra deploy must not make a new
+    // build (or fail production's staging gate) for unchanged pages.
+    const exclude = [path.join(site.dir, DEPLOYED_FILE)];
+    const worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { inputs, contentPrefix, exclude } });
     worker.once('message', (inventory: SourceInventory) => resolve(inventory));
     worker.once('error', reject);
     worker.once('exit', (code) => {

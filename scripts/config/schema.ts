@@ -170,6 +170,16 @@ const redirectsSchema = z
   })
   .default([]);
 
+/**
+ * The Route 53 hosted zone of the site's domain, when it has one: the
+ * infrastructure then validates certificates and writes the alias records
+ * itself; without it, `npm run infra -- deploy` prints the records to create.
+ */
+const dnsSchema = z.strictObject({
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ'),
+  zoneName: hostname,
+});
+
 export const siteConfigSchema = z.strictObject({
   domain: hostname,
   shortName: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and hyphens, such as 86from'),
@@ -187,6 +197,7 @@ export const siteConfigSchema = z.strictObject({
   nav: z.array(navItem).min(1),
   redirects: redirectsSchema,
   publish: publishSchema,
+  dns: dnsSchema.optional(),
   environments: z
     .record(
       z.string().regex(/^[a-z][a-z0-9-]*$/, {
@@ -211,4 +222,5 @@ export type SiteConfigData = z.output<typeof siteConfigSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type Distribution = z.output<typeof distributionSchema>;
 export type PublishConfig = z.output<typeof publishSchema>;
+export type DnsConfig = z.output<typeof dnsSchema>;
 export type Redirect = z.output<typeof redirectsSchema>[number];

@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { isPlaceholder, siteConfigSchema, type EnvironmentConfig, type SiteConfigData } from './schema.ts';
+import { DEPLOYED_FILE, mergeDeployed, readDeployed, type Deployed } from './deployed.ts';
 import { readYaml } from './yaml-source.ts';
 import { validateWith } from './validate.ts';
 
@@ -14,6 +15,10 @@ export interface SiteConfig extends SiteConfigData {
   dir: string;
   /** The config file as shown to people, relative to the repository. */
   configFile: string;
+  /** What `npm run infra -- deploy` recorded in `deployed.yaml` (already merged into `environments`). */
+  deployed?: Deployed;
+  /** The environments exactly as site.yaml declares them, before deployed.yaml's names are merged in (infra reads these). */
+  declaredEnvironments: SiteConfigData['environments'];
 }
 
 export interface Workspace {
@@ -66,7 +71,23 @@ export async function loadSite(workspace: Workspace, folder: string): Promise<Si
       );
     }
   }
-  return { ...data, dir, configFile };
+  if (data.dns && data.domain !== data.dns.zoneName && !data.domain.endsWith(`.${data.dns.zoneName}`)) {
+    throw new ConfigError(
+      `${configFile}:${source.lineOf(['dns', 'zoneName'])}: dns.zoneName: "${data.dns.zoneName}" is not ${data.domain} or a parent of it, so its records cannot name the site. Name the hosted zone of ${data.domain}.`,
+    );
+  }
+  const deployed = await readDeployed(dir, path.relative(workspace.root, dir));
+  if (!deployed) return { ...data, dir, configFile, declaredEnvironments: data.environments };
+  const deployedFile = path.relative(workspace.root, path.join(dir, DEPLOYED_FILE));
+  const environments = { ...data.environments };
+  for (const [envName, recorded] of Object.entries(deployed.environments)) {
+    const env = environments[envName];
+    if (!env) {
+      throw new ConfigError(`${deployedFile}: records the environment "${envName}", which ${configFile} does not declare. Declare it again, or remove its entry (and destroy its stack: npm run infra -- destroy --env ${envName}).`);
+    }
+    environments[envName] = mergeDeployed(env, recorded, { envName, configFile, deployedFile });
+  }
+  return { ...data, environments, dir, configFile, deployed, declaredEnvironments: data.environments };
 }
 
 export async function loadAllSites(workspace: Workspace): Promise<SiteConfig[]> {
