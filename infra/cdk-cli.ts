@@ -41,7 +41,9 @@ export function cdkExecutable(): string {
 export async function runCdk(run: CdkRun): Promise<void> {
   const executable = run.cli ?? cdkExecutable();
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(process.execPath, [executable, ...cdkArguments(run)], { stdio: 'inherit', env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' } });
+    // Without these the CLI would ask npm for a newer version and send usage telemetry to AWS.
+    const env = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' };
+    const child = spawn(process.execPath, [executable, ...cdkArguments(run)], { stdio: 'inherit', env });
     child.once('error', reject);
     child.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 130 : 1)));
   });

@@ -10,12 +10,15 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { UserError } from '../scripts/errors.ts';
 import { awsCredentials } from '../scripts/publish/aws-credentials.ts';
+import { formatDuration } from '../scripts/publish/preflight.ts';
 import { stsIdentity } from '../scripts/publish/sts-identity.ts';
 import { INFRA_REGION, type InfraTarget } from './targets.ts';
 
 export class InfraError extends UserError {}
 
 export const BOOTSTRAP_STACK = 'CDKToolkit';
+
+export const DEPLOY_EXPIRY_WARNING_MS = 30 * 60_000;
 
 export interface InfraPreflight {
   account: string;
@@ -39,7 +42,13 @@ export async function infraPreflight(targets: readonly InfraTarget[], options: {
   } catch (error) {
     throw new InfraError(again((error as Error).message), { cause: error });
   }
-  options.log(`preflight  credentials: ${status.source}${status.expiration ? `, expire ${status.expiration.toISOString()}` : ''}`);
+  if (status.expiration) {
+    const left = status.expiration.getTime() - Date.now();
+    if (left <= 0) throw new InfraError(`The AWS credentials from ${status.source} expired at ${status.expiration.toISOString()}; renew them with \`${status.renew}\` and run the infra command again.`);
+    // A first deploy waits for CloudFront and the certificate: often 10 to 20 minutes.
+    if (left < DEPLOY_EXPIRY_WARNING_MS) options.log(`warning: the AWS credentials from ${status.source} expire in ${Math.ceil(left / 60_000)} min; a first deploy can take 20, and CloudFormation rolls back what it cannot finish — renew first with \`${status.renew}\`.`);
+  }
+  options.log(`preflight  credentials: ${status.source}${status.expiration ? `, expire ${status.expiration.toISOString()} (in ${formatDuration(status.expiration.getTime() - Date.now())})` : ''}`);
   let caller;
   try {
     caller = await stsIdentity({ credentials: credentials.provider, region: INFRA_REGION, source: status.source, renew: status.renew }).caller();

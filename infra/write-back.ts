@@ -25,12 +25,13 @@ export async function readOutputsFile(file: string): Promise<StackOutputs> {
 export function deployedEntries(targets: readonly InfraTarget[], outputs: StackOutputs, context: { account: string; deployedAt: string }): Map<InfraTarget, DeployedEnvironment> {
   const entries = new Map<InfraTarget, DeployedEnvironment>();
   for (const target of targets) {
-    const stack = outputs[target.stackName];
-    const value = (key: string) => {
-      const found = stack?.[key];
-      if (!found) throw new InfraError(`The deploy's outputs have no ${key} for the stack ${target.stackName}; run npm run infra -- deploy --env ${target.envName} --site ${target.site.shortName} again.`);
-      return found;
-    };
+    const stack = outputs[target.stackName] ?? {};
+    const required = [OUTPUTS.bucket, OUTPUTS.distributionId, OUTPUTS.distributionDomain, OUTPUTS.originPath, OUTPUTS.publishRole];
+    const missing = required.filter((key) => !stack[key]);
+    if (missing.length > 0) {
+      throw new InfraError(`The deploy's outputs have no ${missing.join(', ')} for the stack ${target.stackName}; nothing was written. Run npm run infra -- deploy --env ${target.envName} --site ${target.site.shortName} again.`);
+    }
+    const value = (key: string) => stack[key]!;
     const originPath = value(OUTPUTS.originPath);
     entries.set(target, {
       stack: target.stackName,

@@ -10,13 +10,22 @@ export interface CliResult {
 }
 
 /** tsx by its own path, so the CLI also runs from a folder without node_modules. */
-export function cliArgs(args: readonly string[]): string[] {
-  return ['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'scripts/cli.ts'), ...args];
+export function cliArgs(args: readonly string[], script = 'scripts/cli.ts'): string[] {
+  return ['--import', import.meta.resolve('tsx'), path.join(repoRoot, script), ...args];
 }
 
 export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  return runScript('scripts/cli.ts', args, options);
+}
+
+/** `npm run infra -- …`, as a child process. */
+export function runInfraCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  return runScript('infra/cli.ts', args, options);
+}
+
+function runScript(script: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cliArgs(args), { cwd: options.cwd ?? repoRoot, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+    const child = spawn(process.execPath, cliArgs(args, script), { cwd: options.cwd ?? repoRoot, env: { ...process.env, NO_COLOR: '1', ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
