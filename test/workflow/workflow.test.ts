@@ -193,8 +193,8 @@ exit ${npmExit}
 
 const TWO_SITES = {
   include: [
-    { site: '86from', domain: '86from.com', roleArn: 'arn:aws:iam::123456789012:role/publish-86from-staging', region: 'us-east-1' },
-    { site: 'sailjada', domain: 'sailjada.com', roleArn: 'arn:aws:iam::123456789012:role/publish-sailjada-staging', region: 'us-west-2' },
+    { site: '86from', domain: '86from.com', roleArn: 'arn:aws:iam::123456789012:role/sites-publish-86from-staging', region: 'us-east-1' },
+    { site: 'sailjada', domain: 'sailjada.com', roleArn: 'arn:aws:iam::123456789012:role/sites-publish-sailjada-staging', region: 'us-west-2' },
   ],
 };
 
@@ -204,7 +204,7 @@ test('the targets step writes the matrix on one line and counts it, even from pr
   assert.is(result.lines.length, 2, result.lines.join('\n'));
   assert.equal(JSON.parse(result.outputs.matrix!), TWO_SITES);
   assert.is(result.outputs.count, '2');
-  assert.match(result.stderr, '86from (86from.com): arn:aws:iam::123456789012:role/publish-86from-staging in us-east-1');
+  assert.match(result.stderr, '86from (86from.com): arn:aws:iam::123456789012:role/sites-publish-86from-staging in us-east-1');
 });
 
 test('with no stack deployed the count is 0, which skips the publish job', async (ctx) => {
