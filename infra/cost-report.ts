@@ -35,12 +35,12 @@ export async function measuredInput(root: string, target: InfraTarget): Promise<
 export async function costReport(root: string, targets: readonly InfraTarget[]): Promise<string> {
   const lines: string[] = [];
   let idle = 0;
-  let perMillion = 0;
+  const perMillion: number[] = [];
   for (const target of targets) {
     const input = await measuredInput(root, target);
     const estimate = estimateCost(input);
     idle += estimate.idleTotal;
-    perMillion += estimate.perMillionTotal;
+    perMillion.push(estimate.perMillionTotal);
     lines.push(`${target.site.domain} → ${target.envName}${input.measured ? '' : ' (no production build to measure: assumed sizes)'}`);
     lines.push(`  idle, a month            ${formatUsd(estimate.idleTotal).padStart(9)}`);
     for (const line of estimate.idle) lines.push(`    ${line.item.padEnd(52)} ${formatUsd(line.usd).padStart(9)}  ${line.basis}`);
@@ -48,7 +48,10 @@ export async function costReport(root: string, targets: readonly InfraTarget[]):
     for (const line of estimate.perMillionRequests) lines.push(`    ${line.item.padEnd(52)} ${formatUsd(line.usd).padStart(9)}  ${line.basis}`);
   }
   lines.push('');
-  lines.push(`All ${targets.length} environments: ${formatUsd(idle)} a month idle, ${formatUsd(perMillion)} per million requests each beyond CloudFront's always-free tier`);
+  const low = Math.min(...perMillion);
+  const high = Math.max(...perMillion);
+  const range = formatUsd(low) === formatUsd(high) ? formatUsd(low) : `${formatUsd(low)} to ${formatUsd(high)}`;
+  lines.push(`All ${targets.length} environments: ${formatUsd(idle)} a month idle; a million requests to one of them costs ${range} beyond CloudFront's always-free tier`);
   lines.push(
     `(${(CLOUDFRONT_FREE_TIER.requests / 1e6).toFixed(0)} million requests, ${CLOUDFRONT_FREE_TIER.transferGb / 1024} TB out and ${(CLOUDFRONT_FREE_TIER.functionInvocations / 1e6).toFixed(0)} million function invocations a month per account, which covers sites of this size). A Route 53 hosted zone you already have costs $0.50 a month; the stacks add records, never zones. Prices: infra/cost.ts (us-east-1, on-demand).`,
   );

@@ -271,7 +271,7 @@ test('cost: every environment idle and per million requests, from the price tabl
   assert.match(result.stdout, 'fixture.test → staging (no production build to measure: assumed sizes)');
   assert.match(result.stdout, 'fixture.test → production');
   assert.match(result.stdout, `per million requests     ${formatUsd(assumed.perMillionTotal).padStart(9)}`);
-  assert.match(result.stdout, `All 2 environments: ${formatUsd(assumed.idleTotal * 2)} a month idle`);
+  assert.match(result.stdout, `All 2 environments: ${formatUsd(assumed.idleTotal * 2)} a month idle; a million requests to one of them costs ${formatUsd(assumed.perMillionTotal)} beyond CloudFront's always-free tier`);
   assert.ok(assumed.perMillionTotal > 1 && assumed.perMillionTotal < 10, `a plausible figure: ${assumed.perMillionTotal}`);
 });
 
