@@ -203,7 +203,7 @@ test("cache policy TTLs follow the publisher's Cache-Control split: HTML revalid
 test('a site that changes its Cache-Control gets matching TTLs without an infra change', () => {
   const site = siteNamed(real, '86from.com');
   const changed = { ...site, publish: { ...site.publish, cacheControl: { html: 'public, max-age=60', fingerprinted: 'public, max-age=604800, immutable', other: 'public, max-age=600' } } };
-  const built = buildInfraApp({ ...real, sites: [changed], envName: 'staging' });
+  const built = buildInfraApp({ ...real, sites: [changed], envName: 'staging', outdir: path.join(tmp.dir, 'changed.out') });
   const config = Template.fromStack(built.stacks[0]!).findResources('AWS::CloudFront::CachePolicy');
   const ttl = (Object.values(config)[0] as any).Properties.CachePolicyConfig;
   assert.equal([ttl.MinTTL, ttl.DefaultTTL, ttl.MaxTTL], [60, 600, 604800]);
@@ -303,9 +303,9 @@ test('the GitHub OIDC provider is its own stack, a plain CloudFormation resource
   template.resourceCountIs('AWS::IAM::OIDCProvider', 1);
   template.hasResourceProperties('AWS::IAM::OIDCProvider', { Url: 'https://token.actions.githubusercontent.com', ClientIdList: ['sts.amazonaws.com'] });
   template.resourceCountIs('AWS::Lambda::Function', 0);
-  const built = buildInfraApp(real);
+  const built = buildInfraApp({ ...real, outdir: path.join(tmp.dir, 'oidc.out') });
   for (const stack of built.stacks) assert.ok(stack.dependencies.some((dependency) => dependency.stackName === 'Sites-GitHubOidc'), stack.stackName);
-  const existing = buildInfraApp({ ...real, infra: { ...real.infra, github: { ...real.infra.github, oidcProvider: 'existing' } } });
+  const existing = buildInfraApp({ ...real, infra: { ...real.infra, github: { ...real.infra.github, oidcProvider: 'existing' } }, outdir: path.join(tmp.dir, 'existing.out') });
   assert.is(existing.oidc, undefined, '"existing" makes none');
 });
 
@@ -356,7 +356,7 @@ test('cdk-nag AwsSolutions: every stack passes, and each acknowledgement answers
   assert.ok(realSynth.nag.rulesApplicable >= 10, 'rules for S3, CloudFront and IAM applied');
   // Build again without the acknowledgements: the findings must be exactly the acknowledged ones.
   for (const inputs of [real, withFourth]) {
-    const built = buildInfraApp({ ...inputs, acknowledge: false });
+    const built = buildInfraApp({ ...inputs, acknowledge: false, outdir: path.join(tmp.dir, 'unacknowledged.out') });
     const report = built.nag.validateScope(built.app);
     const found = report.violations
       .flatMap((violation) => violation.violatingResources.map((resource) => `${(resource as { constructPath?: string }).constructPath}: ${violation.ruleName}`))
