@@ -98,7 +98,7 @@ const positiveInt = (max: number) => z.number().int('must be a whole number').mi
 
 const cacheControl = z.string().regex(/^[a-z-]+(?:=\d+)?(?:, ?[a-z-]+(?:=\d+)?)*$/, 'must be a Cache-Control value such as "public, max-age=300"');
 
-/** How a site is published; every key is optional and documented in the README ("Publishing"). */
+/** How a site is published; every key is optional and documented in docs/reference/publishing.md ("Configuration"). */
 export const publishSchema = z
   .strictObject({
     /** Key prefixes (relative to the environment's prefix) another process owns: never written, never deleted. */

@@ -85,7 +85,7 @@ export async function verifyDeploy(options: VerifyOptions): Promise<Verification
   const recordsExposed = await servedPointer(recordsUrlFor(options.url), fetchPage);
   if (recordsExposed) {
     options.logger.warn(
-      `${recordsExposed} serves this environment's deploy pointer to anyone, so its deploy records (every object, and the publisher's ARN) are public; add the "NeverServePublishRecords" statement to the bucket policy (README, "AWS permissions").`,
+      `${recordsExposed} serves this environment's deploy pointer to anyone, so its deploy records (every object, and the publisher's ARN) are public; add the "NeverServePublishRecords" statement to the bucket policy (docs/infrastructure.md; the stacks of npm run infra have it).`,
     );
   }
   const base = { url: options.url, page, invalidations, ...(recordsExposed ? { recordsExposed } : {}) };

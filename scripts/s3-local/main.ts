@@ -39,7 +39,7 @@ export function localTargets(sites: readonly SiteConfig[], envName: string): Loc
   if (ports.length > 1) {
     throw new ConfigError(`The ${envName} environments use different ports (${ports.join(', ')}); point every site's environments.${envName}.endpoint at the same one.`);
   }
-  if (targets.length === 0) throw new ConfigError(`No site declares a "${envName}" environment; add one to a site.yaml (see README, "Publishing").`);
+  if (targets.length === 0) throw new ConfigError(`No site declares a "${envName}" environment; add one to a site.yaml (see docs/reference/publishing.md, "Try it without AWS").`);
   return targets;
 }
 

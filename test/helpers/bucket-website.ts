@@ -4,7 +4,7 @@
  * store adapter), like a CDN in front of it — `/` and `/dir/` serve the
  * folder's index.html. `stale()` makes it keep answering with an old page,
  * as a cache that was not invalidated would. The publisher's records under
- * `.publish/` answer 403, as the README's bucket policy makes them, unless
+ * `.publish/` answer 403, as the stacks' bucket policy makes them, unless
  * `servePublishRecords` models a bucket without that statement.
  */
 import http from 'node:http';

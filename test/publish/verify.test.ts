@@ -93,7 +93,7 @@ test('after the invalidation completes, the public page serves the build-id of t
   const first = await publish(ctx);
   // A first publish replaces nothing, so there is nothing to wait for: the page is checked at once.
   assert.equal(first.sites[0]!.verification, { url: ctx.website.url, page: 'index.html', invalidations: [], expected: await builtId(ctx), live: await builtId(ctx), result: 'match' });
-  // The deploy pointer was asked for, and hidden (403) as the README's bucket policy makes it: no recordsExposed above.
+  // The deploy pointer was asked for, and hidden (403) as the stacks' bucket policy makes it: no recordsExposed above.
   assert.ok(ctx.website.requests.includes('/.publish/current.json'));
 
   await ctx.tmp.write({ 'sites/fixture.test/content/index.md': home('Welcome aboard, again.') });
@@ -134,7 +134,7 @@ test('deploy records the public URL serves (the bucket policy does not hide .pub
     const verification = outcome.sites[0]!.verification!;
     assert.equal([verification.result, verification.recordsExposed], ['match', records]);
     assert.equal(warnings, [
-      `${records} serves this environment's deploy pointer to anyone, so its deploy records (every object, and the publisher's ARN) are public; add the "NeverServePublishRecords" statement to the bucket policy (README, "AWS permissions").`,
+      `${records} serves this environment's deploy pointer to anyone, so its deploy records (every object, and the publisher's ARN) are public; add the "NeverServePublishRecords" statement to the bucket policy (docs/infrastructure.md; the stacks of npm run infra have it).`,
     ]);
   } finally {
     await website.close();
