@@ -135,7 +135,7 @@ function translate(error: unknown, distributionId: string, paths: number, mode: 
       what = `the CloudFront distribution ${distributionId} does not exist. Fix the distribution id in the site config.`;
       break;
     case 'AccessDenied':
-      what = `access to distribution ${distributionId} was denied. The identity needs cloudfront:GetDistribution, cloudfront:CreateInvalidation, cloudfront:GetInvalidation and cloudfront:ListInvalidations on it (`npm run infra -- policy` prints the policy; see docs/infrastructure.md).`;
+      what = `access to distribution ${distributionId} was denied. The identity needs cloudfront:GetDistribution, cloudfront:CreateInvalidation, cloudfront:GetInvalidation and cloudfront:ListInvalidations on it ("npm run infra -- policy" prints the policy; see docs/infrastructure.md).`;
       break;
     case 'ExpiredToken':
     case 'ExpiredTokenException':

@@ -210,7 +210,7 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
         if (errors.length > 0) {
           const sample = errors.slice(0, 5).map((error) => `${error.Key}: ${error.Code ?? 'error'} ${error.Message ?? ''}`.trim());
           throw new PublishError(
-            `S3 refused to delete ${errors.length} of ${batch.length} objects in ${where}:\n  ${sample.join('\n  ')}${errors.length > 5 ? '\n  …' : ''}\nCheck the s3:DeleteObject permission (`npm run infra -- policy` prints the policy the publisher needs), then publish again: it deletes what is left.`,
+            `S3 refused to delete ${errors.length} of ${batch.length} objects in ${where}:\n  ${sample.join('\n  ')}${errors.length > 5 ? '\n  …' : ''}\nCheck the s3:DeleteObject permission ("npm run infra -- policy" prints the policy the publisher needs), then publish again: it deletes what is left.`,
           );
         }
       }
@@ -270,7 +270,7 @@ function translate(error: unknown, context: Context): PublishError {
   } else if (['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired'].includes(code)) {
     advice = 'the AWS credentials have expired. Renew them (aws sso login, or refresh your session) and publish again.';
   } else if (['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled'].includes(code)) {
-    advice = `access was denied (${code}). The identity needs the publishing policy (`npm run infra -- policy --env <env> --site <site>` prints it; see docs/infrastructure.md).`;
+    advice = `access was denied (${code}). The identity needs the publishing policy ("npm run infra -- policy --env <env> --site <site>" prints it; see docs/infrastructure.md).`;
   } else if (error instanceof S3ServiceException) {
     advice = `S3 answered ${code}${error.$metadata.httpStatusCode ? ` (HTTP ${error.$metadata.httpStatusCode})` : ''}: ${said}. Publish again; a publish that stopped part-way converges when re-run.`;
   } else {
