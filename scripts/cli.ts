@@ -19,6 +19,7 @@ import { mismatchError } from './publish/verify.ts';
 import { formatPlan, printOutcome } from './publish/summary.ts';
 import { terminalProgress } from './publish/progress.ts';
 import { confirmOnTerminal } from './publish/confirm.ts';
+import { createPage, formatCreated, terminalPrompter } from './new-page.ts';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -124,6 +125,20 @@ export function createProgram(): Command {
         if (mismatch) throw mismatch;
       },
     );
+
+  program
+    .command('new:page')
+    .description('Create a page in a site, with front matter that passes every check; on a terminal, asks for what is missing')
+    .option('--site <name>', 'site short name or domain')
+    .option('--slug <slug>', "the page's address, /<slug>/: lower-case words joined by hyphens")
+    .option('--title <text>', 'the page title (its heading, and the <title> before " | <site title>")')
+    .option('--description <text>', 'the meta description, 50-160 characters')
+    .option('--booking', 'put the booking widget on the page')
+    .action(async (options: { site?: string; slug?: string; title?: string; description?: string; booking?: boolean }) => {
+      const onTerminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+      const created = await createPage({ workspace: workspaceAt(root()), values: options, prompter: onTerminal ? await terminalPrompter() : undefined });
+      process.stdout.write(formatCreated(created));
+    });
 
   return program;
 }

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { closestName } from './closest-name.ts';
 import { isPlaceholder, siteConfigSchema, type EnvironmentConfig, type SiteConfigData } from './schema.ts';
 import { DEPLOYED_FILE, mergeDeployed, readDeployed, type Deployed } from './deployed.ts';
 import { readYaml } from './yaml-source.ts';
@@ -108,12 +109,16 @@ export function selectSites(all: readonly SiteConfig[], names: readonly string[]
   if (names.length === 0) return [...all];
   return names.map((name) => {
     const site = all.find((candidate) => candidate.shortName === name || candidate.domain === name);
-    if (!site) {
-      const valid = all.map((candidate) => `${candidate.shortName} (${candidate.domain})`).join(', ');
-      throw new ConfigError(`Unknown site "${name}". Valid sites: ${valid}.`);
-    }
+    if (!site) throw new ConfigError(unknownSiteMessage(all, name));
     return site;
   });
+}
+
+/** `Unknown site "86frm". Did you mean "86from"? Valid sites: …` (the suggestion only when a name is near enough to be a typo). */
+export function unknownSiteMessage(all: readonly SiteConfig[], name: string): string {
+  const valid = all.map((candidate) => `${candidate.shortName} (${candidate.domain})`).join(', ');
+  const closest = closestName(name, all.flatMap((candidate) => [candidate.shortName, candidate.domain]));
+  return `Unknown site "${name}".${closest ? ` Did you mean "${closest}"?` : ''} Valid sites: ${valid}.`;
 }
 
 export function environmentOf(site: SiteConfig, envName: string): EnvironmentConfig {

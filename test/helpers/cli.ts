@@ -93,3 +93,61 @@ export function devServerReady(child: ChildProcess): Promise<void> {
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+[:(]\d+:\d+\)?$/m.test(text);
 }
+
+/** One exchange at a terminal: once the output shows `when` (after the previous exchange), type `send`. */
+export interface TerminalStep {
+  when: string | RegExp;
+  send: string;
+}
+
+/** The output of a program, without the colours and cursor movements a terminal interprets. */
+export function plainTerminalText(text: string): string {
+  return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[()][A-Za-z0-9]|\u001b[=>78]|\r/g, '');
+}
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`: stdin, stdout and
+ * stderr are all the terminal) and answers its questions as a person would:
+ * each step waits for its text to appear, then types its keys ("\r" is Enter,
+ * "\u001b[B" the down arrow, "\u0003" Ctrl-C). Resolves with the exit code
+ * and everything the terminal showed, as plain text.
+ */
+export function runCliAtTerminal(args: readonly string[], steps: readonly TerminalStep[], options: { timeoutMs?: number } = {}): Promise<{ code: number | null; output: string; unanswered: number }> {
+  // A wide terminal, so a question is never wrapped across the text a step waits for.
+  const command = `stty cols 250 rows 50 2>/dev/null; exec ${[process.execPath, ...cliArgs(args)].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ')}`;
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let raw = '';
+    let next = 0;
+    let searchFrom = 0;
+    const giveUp = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gave up waiting for ${String(steps[next]?.when ?? 'the program to exit')}; the terminal showed:\n${plainTerminalText(raw)}`));
+    }, options.timeoutMs ?? 60_000);
+    const answer = () => {
+      while (next < steps.length) {
+        const step = steps[next]!;
+        const shown = plainTerminalText(raw).slice(searchFrom);
+        const match = typeof step.when === 'string' ? { index: shown.indexOf(step.when), length: step.when.length } : (() => {
+          const found = step.when.exec(shown);
+          return { index: found ? found.index : -1, length: found ? found[0].length : 0 };
+        })();
+        if (match.index === -1) return;
+        searchFrom += match.index + match.length;
+        child.stdin.write(step.send);
+        next++;
+      }
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      raw += chunk.toString();
+      answer();
+    });
+    child.stderr.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(giveUp);
+      resolve({ code, output: plainTerminalText(raw), unanswered: steps.length - next });
+    });
+  });
+}
