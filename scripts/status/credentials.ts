@@ -31,6 +31,8 @@ export interface CredentialCheckResult {
   identity?: string;
   /** A more precise description than the check's own `source`, learnt while checking ("profile edge (SSO)"). */
   source?: string;
+  /** The renew command, when checking learnt a better one than the check's own `renew`. */
+  renew?: string;
   /** The local S3 server's well-known pair: no account, nothing to renew. */
   local?: boolean;
 }
@@ -89,14 +91,14 @@ export async function runCredentialCheck(check: CredentialCheck, now: Date): Pro
   const base = {
     source: result.source ?? check.source,
     usedBy: [...check.usedBy],
-    renew: check.renew,
+    renew: result.renew ?? check.renew,
     local: Boolean(result.local),
     ...(result.expiresAt ? { expiresAt: result.expiresAt.toISOString() } : {}),
     ...(result.identity ? { identity: result.identity } : {}),
   };
   if (result.problem) return { ...base, state: result.problem.state, problem: result.problem.message };
   if (result.expiresAt && result.expiresAt.getTime() <= now.getTime()) {
-    return { ...base, state: 'expired', problem: `${base.source} expired at ${result.expiresAt.toISOString()}; renew ${check.renew ? `with \`${check.renew}\`` : 'it'}.` };
+    return { ...base, state: 'expired', problem: `${base.source} expired at ${result.expiresAt.toISOString()}; renew ${base.renew ? `with \`${base.renew}\`` : 'it'}.` };
   }
   const expiring = result.expiresAt !== undefined && result.expiresAt.getTime() - now.getTime() < EXPIRY_WARNING_MS;
   return { ...base, state: expiring ? 'expiring' : 'valid' };
@@ -130,7 +132,7 @@ export function awsCredentialCheck(credentials: Credentials, identity: Identity,
         const state = /\bexpired\b/i.test(error.message) ? 'expired' : /^No AWS credentials were found/.test(error.message) ? 'missing' : 'error';
         return { problem: { state, message: forStatus(error.message) } };
       }
-      const known = { source: status.source, local: status.local, ...(status.expiration ? { expiresAt: status.expiration } : {}) };
+      const known = { source: status.source, renew: status.renew, local: status.local, ...(status.expiration ? { expiresAt: status.expiration } : {}) };
       if (status.expiration && status.expiration.getTime() <= now.getTime()) {
         return {
           ...known,

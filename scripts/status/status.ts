@@ -414,7 +414,7 @@ async function checkPublicPage(target: PublishTarget, record: DeployRecord, inva
     else if (distributions.length > 0) {
       findings.action(`${problem}; the page is served stale from the CDN's cache, or by a distribution in front of another bucket.`, invalidateCommand(distributions[0]!.id, url, profile));
     } else {
-      findings.action(`${problem}; whatever answers at ${url} does not serve this environment's bucket (${target.env.bucket}/${target.env.prefix}), or caches it.`);
+      findings.action(`${problem}; whatever answers at ${url} does not serve this environment's bucket (s3://${target.env.bucket}/${target.env.prefix}), or caches it.`);
     }
   }
   return { url, page, ...check, ...exposed };
@@ -424,12 +424,10 @@ function compareWithStaging(production: Read, staging: Read, findings: { action(
   const { status } = production;
   const site = production.target.site;
   if (!staging.current) {
-    if (status.state === 'live' && staging.status.state === 'nothing-published') {
-      status.staging = { state: 'unknown', reason: 'staging has nothing published' };
-      findings.note('staging has nothing published, so the next production publish will be refused by the staging check until staging serves the same source.');
-    } else if (status.state === 'live' || status.state === 'nothing-published') {
-      status.staging = { state: 'unknown', reason: `staging is ${words(staging.status.state)}` };
-    }
+    if (status.state !== 'live') return;
+    const reason = STAGING_UNKNOWN[staging.status.state as Exclude<EnvironmentState, 'live'>];
+    status.staging = { state: 'unknown', reason };
+    if (staging.status.state === 'nothing-published') findings.note(`${reason}, so the staging check refuses the next production publish until staging serves the same source.`);
     return;
   }
   const theirs = staging.current.record;
@@ -458,6 +456,14 @@ function compareWithStaging(production: Read, staging: Read, findings: { action(
     findings.note(`production serves another source than staging, published after staging's deploy${skipped}: ${mine}, ${served}.`);
   }
 }
+
+const STAGING_UNKNOWN: Record<Exclude<EnvironmentState, 'live'>, string> = {
+  'not-deployed': 'staging is not deployed',
+  'not-checked': "staging was not read (its credentials do not work)",
+  unreachable: "staging's bucket cannot be reached",
+  'nothing-published': 'staging has nothing published',
+  unreadable: "staging's live deploy cannot be read",
+};
 
 /** The same credentials seen through several connections (one per environment in tests) are one row. */
 function mergeReports(reports: readonly CredentialReport[]): CredentialReport[] {
