@@ -135,7 +135,7 @@ export function createProgram(): Command {
     .option('--json', 'print the report as JSON on stdout')
     .action(async (options: { site: string[]; env: string[]; json?: boolean }) => {
       const json = Boolean(options.json);
-      const report = await collectStatus({ workspace: workspaceAt(root()), sites: options.site, envs: options.env, logger: consoleLogger({ quiet: json }) });
+      const report = await collectStatus({ workspace: workspaceAt(root()), sites: options.site, envs: options.env });
       printStatus(report, { json });
       if (report.needsAction) {
         const things = `${report.actions.length} ${report.actions.length === 1 ? 'thing needs' : 'things need'} action`;

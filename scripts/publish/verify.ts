@@ -13,6 +13,10 @@
  * skips the check with a note rather than failing a publish that succeeded;
  * a page that answers with other content fails it.
  *
+ * `npm run status` asks the same questions of every live environment
+ * (`checkLivePage`, `exposedRecords`), with the record's page id as the
+ * expected one.
+ *
  * It also asks the public URL for the deploy pointer (`.publish/current.json`):
  * the deploy records list every object and the publisher's ARN, and nothing
  * else notices when the bucket policy that hides them is missing.

@@ -22,7 +22,6 @@
  * GetInvalidation, GetCallerIdentity. Everything found is a finding: an
  * action (the command exits non-zero) or a note.
  */
-import type { Logger } from '../build/context.ts';
 import { gitState, type GitState } from '../build/git-state.ts';
 import { sourceDigest } from '../build/source-digest.ts';
 import { isPlaceholder } from '../config/schema.ts';
@@ -53,7 +52,6 @@ export interface StatusOptions {
   fetchPage?: (url: string) => Promise<{ status: number; body: string }>;
   /** Fetches of a public URL before a mismatch counts; 1 by default (a status is not right after a publish). */
   attempts?: number;
-  logger?: Logger;
 }
 
 /** Where an environment stands, in one word (the table's first column after its name). */
