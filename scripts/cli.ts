@@ -20,6 +20,8 @@ import { formatPlan, printOutcome } from './publish/summary.ts';
 import { terminalProgress } from './publish/progress.ts';
 import { confirmOnTerminal } from './publish/confirm.ts';
 import { createPage, formatCreated, terminalPrompter } from './new-page.ts';
+import { collectStatus } from './status/status.ts';
+import { printStatus } from './status/format.ts';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -138,6 +140,22 @@ export function createProgram(): Command {
       const onTerminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
       const created = await createPage({ workspace: workspaceAt(root()), values: options, prompter: onTerminal ? await terminalPrompter() : undefined });
       process.stdout.write(formatCreated(created));
+    });
+
+  program
+    .command('status')
+    .description('What every site and environment serves, and what needs doing: live deploys, unpublished changes, production against staging, credentials, live pages')
+    .option('--site <name>', 'only this site (short name or domain); repeatable', collect, [])
+    .option('--env <name>', 'only this environment; repeatable', collect, [])
+    .option('--json', 'print the report as JSON on stdout')
+    .action(async (options: { site: string[]; env: string[]; json?: boolean }) => {
+      const json = Boolean(options.json);
+      const report = await collectStatus({ workspace: workspaceAt(root()), sites: options.site, envs: options.env });
+      printStatus(report, { json });
+      if (report.needsAction) {
+        const things = `${report.actions.length} ${report.actions.length === 1 ? 'thing needs' : 'things need'} action`;
+        throw new PublishError(json ? `${things} (the "actions" of the JSON report).` : `${things} (listed above).`);
+      }
     });
 
   return program;

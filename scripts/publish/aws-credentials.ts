@@ -51,6 +51,7 @@ export function awsCredentials(options: AwsCredentialsOptions = {}): AwsCredenti
     renew,
     source,
     port: {
+      describe: { source, renew },
       async resolve(): Promise<CredentialStatus> {
         try {
           const credentials = await chain();
@@ -71,6 +72,7 @@ export function localCredentials(): AwsCredentials {
     renew: '',
     source: "s3rver's well-known local credentials",
     port: {
+      describe: { source: "s3rver's well-known local credentials", renew: '' },
       resolve: async () => ({ source: "s3rver's well-known local credentials (a loopback endpoint without a profile)", renew: '', local: true }),
     },
   };

@@ -121,6 +121,8 @@ export interface CredentialStatus {
 export interface Credentials {
   /** Resolves the credentials (through the standard chain); throws a PublishError, with the renewal step, when there are none. */
   resolve(): Promise<CredentialStatus>;
+  /** Where they come from and how to renew them, known before resolving: what `npm run status` shows when resolving fails. */
+  readonly describe?: { source: string; renew: string };
 }
 
 /** Who is publishing, as AWS sees it. */

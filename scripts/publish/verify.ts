@@ -13,6 +13,10 @@
  * skips the check with a note rather than failing a publish that succeeded;
  * a page that answers with other content fails it.
  *
+ * `npm run status` asks the same questions of every live environment
+ * (`checkLivePage`, `exposedRecords`), with the record's page id as the
+ * expected one.
+ *
  * It also asks the public URL for the deploy pointer (`.publish/current.json`):
  * the deploy records list every object and the publisher's ARN, and nothing
  * else notices when the bucket policy that hides them is missing.
@@ -82,12 +86,8 @@ export async function verifyDeploy(options: VerifyOptions): Promise<Verification
   }
 
   const fetchPage = options.fetchPage ?? defaultFetch;
-  const recordsExposed = await servedPointer(recordsUrlFor(options.url), fetchPage);
-  if (recordsExposed) {
-    options.logger.warn(
-      `${recordsExposed} serves this environment's deploy pointer to anyone, so its deploy records (every object, and the publisher's ARN) are public; add the "NeverServePublishRecords" statement to the bucket policy (docs/infrastructure.md; the stacks of npm run infra have it).`,
-    );
-  }
+  const recordsExposed = await exposedRecords(options.url, fetchPage);
+  if (recordsExposed) options.logger.warn(recordsExposedWarning(recordsExposed));
   const base = { url: options.url, page, invalidations, ...(recordsExposed ? { recordsExposed } : {}) };
   const expectedBytes = await options.expectedPage(page);
   if (!expectedBytes) {
@@ -95,32 +95,66 @@ export async function verifyDeploy(options: VerifyOptions): Promise<Verification
   }
   const expected = buildIdIn(expectedBytes.toString('utf8'));
   if (!expected) return { ...base, result: 'skipped', note: `the published ${page} has no <meta name="build-id">, so there is nothing to compare` };
+  return { ...base, ...(await checkLivePage({ url: options.url, expected, fetchPage, attempts: options.attempts, pollMs })) };
+}
 
+export interface LivePageCheck {
+  result: 'match' | 'mismatch' | 'skipped';
+  expected: string;
+  live?: string;
+  note?: string;
+}
+
+/**
+ * Fetches the public URL (up to `attempts` times, `pollMs` apart, while it
+ * serves something else) and compares its build-id meta tag with
+ * `expected`. Unreachable, 401 and 403 skip the check; any other answer
+ * than the expected page is a mismatch. `--wait` and `npm run status` both
+ * ask this.
+ */
+export async function checkLivePage(options: {
+  url: string;
+  expected: string;
+  fetchPage?: (url: string) => Promise<{ status: number; body: string }>;
+  attempts?: number;
+  pollMs?: number;
+}): Promise<LivePageCheck> {
+  const { url, expected } = options;
+  const fetchPage = options.fetchPage ?? defaultFetch;
   const attempts = options.attempts ?? 3;
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   let live: string | undefined;
   let status = 0;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     let answer: { status: number; body: string };
     try {
-      answer = await fetchPage(options.url);
+      answer = await fetchPage(url);
     } catch (error) {
-      return { ...base, expected, result: 'skipped', note: `${options.url} is not reachable from here (${reasonOf(error)}), so the build-id check was skipped` };
+      return { expected, result: 'skipped', note: `${url} is not reachable from here (${reasonOf(error)}), so the build-id check was skipped` };
     }
     status = answer.status;
     if (status === 401 || status === 403) {
-      return { ...base, expected, result: 'skipped', note: `${options.url} answered HTTP ${status} (not public from here), so the build-id check was skipped` };
+      return { expected, result: 'skipped', note: `${url} answered HTTP ${status} (not public from here), so the build-id check was skipped` };
     }
     live = status === 200 ? buildIdIn(answer.body) : undefined;
-    if (live === expected) return { ...base, expected, live, result: 'match' };
+    if (live === expected) return { expected, live, result: 'match' };
     if (attempt < attempts) await sleep(pollMs);
   }
   return {
-    ...base,
     expected,
     ...(live ? { live } : {}),
     result: 'mismatch',
-    note: status !== 200 ? `${options.url} answered HTTP ${status}` : live ? `${options.url} serves build-id ${live}, not ${expected}` : `${options.url} serves a page without <meta name="build-id">`,
+    note: status !== 200 ? `${url} answered HTTP ${status}` : live ? `${url} serves build-id ${live}, not ${expected}` : `${url} serves a page without <meta name="build-id">`,
   };
+}
+
+/** The public URL of the deploy pointer when it answers with one (the bucket policy does not hide `.publish/`); undefined otherwise. */
+export async function exposedRecords(url: string, fetchPage: (url: string) => Promise<{ status: number; body: string }> = defaultFetch): Promise<string | undefined> {
+  return servedPointer(recordsUrlFor(url), fetchPage);
+}
+
+export function recordsExposedWarning(recordsUrl: string): string {
+  return `${recordsUrl} serves this environment's deploy pointer to anyone, so its deploy records (every object, and the publisher's ARN) are public; add the "NeverServePublishRecords" statement to the bucket policy (docs/infrastructure.md; the stacks of npm run infra have it).`;
 }
 
 /** The build-id meta tag of a page, in either attribute order. */
