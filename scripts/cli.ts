@@ -4,6 +4,7 @@
  * prints it. One error boundary at the bottom: a UserError prints its message
  * and exits non-zero; anything else is a bug and keeps its stack.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
@@ -19,6 +20,7 @@ import { mismatchError } from './publish/verify.ts';
 import { formatPlan, printOutcome } from './publish/summary.ts';
 import { terminalProgress } from './publish/progress.ts';
 import { confirmOnTerminal } from './publish/confirm.ts';
+import { formatAppsScriptResult, publishAppsScript } from './apps-script/publish.ts';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -124,6 +126,27 @@ export function createProgram(): Command {
         if (mismatch) throw mismatch;
       },
     );
+
+  program
+    .command('publish:apps-script')
+    .description("Check the site's Apps Script booking backend, push it with clasp and point its web-app deployment at a new version")
+    .requiredOption('--site <name>', 'site short name or domain (one whose site.yaml sets booking.appsScript)')
+    .option('--dry-run', 'run the checks and the login preflight, print the clasp commands, run none')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (options: { site: string; dryRun?: boolean; json?: boolean }) => {
+      const result = await publishAppsScript({
+        workspace: workspaceAt(root()),
+        site: options.site,
+        home: os.homedir(),
+        ...(process.env['clasp_config_auth'] ? { authFile: process.env['clasp_config_auth'] } : {}),
+        ...(process.env['SITES_CLASP_CLI'] ? { cli: process.env['SITES_CLASP_CLI'] } : {}),
+        dryRun: Boolean(options.dryRun),
+        log: (line) => {
+          if (!options.json) process.stderr.write(`${line}\n`);
+        },
+      });
+      process.stdout.write(`${options.json ? JSON.stringify(result, null, 2) : formatAppsScriptResult(result)}\n`);
+    });
 
   return program;
 }
