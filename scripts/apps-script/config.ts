@@ -23,6 +23,8 @@ export interface AppsScriptTarget {
   source: string;
   /** The script file as shown to people, relative to the repository. */
   sourceDisplay: string;
+  /** Other sites whose booking.endpoint calls the same deployment (one backend can serve every site). */
+  sharedWith: string[];
 }
 
 /** The deployment the site's backend is published to: `deploymentId`, else the one in the endpoint's URL. */
@@ -81,5 +83,6 @@ export async function resolveAppsScriptTarget(workspace: Workspace, name: string
     webAppUrl: WEB_APP_URL.test(site.booking.endpoint) ? site.booking.endpoint : `https://script.google.com/macros/s/${deploymentId}/exec`,
     source: file,
     sourceDisplay: path.relative(workspace.root, file).split(path.sep).join('/'),
+    sharedWith: all.filter((other) => other !== site && deploymentIdOf(other) === deploymentId).map((other) => other.domain),
   };
 }

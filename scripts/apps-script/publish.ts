@@ -49,6 +49,8 @@ export interface AppsScriptPublishResult {
   scriptId: string;
   deploymentId: string;
   webAppUrl: string;
+  /** Other sites whose booking.endpoint calls the same deployment, and so get the new version too. */
+  sharedWith: string[];
   /** Contract tests the script passed. */
   contractTests: number;
   credentials: { file: string; user: string; hasRefreshToken: boolean; expiresAt?: string };
@@ -99,6 +101,7 @@ export async function publishAppsScript(options: PublishAppsScriptOptions): Prom
       scriptId: target.scriptId,
       deploymentId: target.deploymentId,
       webAppUrl: target.webAppUrl,
+      sharedWith: target.sharedWith,
       contractTests: tests.passed,
       credentials: { file: auth.file, user: auth.user, hasRefreshToken: auth.hasRefreshToken, ...(auth.expiresAt ? { expiresAt: auth.expiresAt.toISOString() } : {}) },
       description,
@@ -138,5 +141,6 @@ export function formatAppsScriptResult(result: AppsScriptPublishResult): string 
     const shown = result.commands.map((args) => `  clasp ${args.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ')}`);
     return `Dry run: ${result.source} passed its checks and clasp is logged in; a real run would do:\n${shown.join('\n')}\nNothing was pushed.`;
   }
-  return `${result.site}: version ${result.versionNumber} of ${result.source} is live.\nWeb app: ${result.webAppUrl}`;
+  const shared = result.sharedWith.length ? ` (also the booking backend of ${result.sharedWith.join(', ')})` : '';
+  return `${result.site}: version ${result.versionNumber} of ${result.source} is live.\nWeb app: ${result.webAppUrl}${shared}`;
 }

@@ -103,7 +103,8 @@ async function resetWorkspace(options: { script?: string | Buffer; yaml?: string
   await tmp.write({
     'sites/booking.test/site.yaml': options.yaml ?? bookingSiteYaml(),
     'sites/booking.test/BookingAutomation.gs': options.script ?? scriptBytes,
-    'sites/plain.test/site.yaml': siteConfigYaml('plain.test', 'plain'),
+    // Another site booking through the same web app, without a script of its own.
+    'sites/plain.test/site.yaml': siteConfigYaml('plain.test', 'plain').replace('  endpoint: http://127.0.0.1:9/booking\n', `  endpoint: ${ENDPOINT}\n`),
     'clasp.log': '',
   });
   const rc = path.join(home, '.clasprc.json');
@@ -186,7 +187,7 @@ test('checks, then push, then update-deployment of the endpoint\'s deployment; t
   const before = await readdir(os.tmpdir());
   const result = await publishCli(['--site', 'booking'], { push: RECORDED.pushed, 'update-deployment': RECORDED.deployed(7, 'booking.test BookingAutomation.gs outside git') });
   assert.is(result.code, 0, result.stderr);
-  assert.is(result.stdout, `booking.test: version 7 of sites/booking.test/BookingAutomation.gs is live.\nWeb app: ${ENDPOINT}\n`);
+  assert.is(result.stdout, `booking.test: version 7 of sites/booking.test/BookingAutomation.gs is live.\nWeb app: ${ENDPOINT} (also the booking backend of plain.test)\n`);
   const progress = result.stderr.split('\n').filter(Boolean).map((line) => line.split(/\s+/)[0]);
   assert.equal(progress, ['check', 'check', 'auth', 'push', 'deploy'], result.stderr);
   assert.match(result.stderr, 'check    sites/booking.test/BookingAutomation.gs parses as ES2020');
@@ -233,6 +234,7 @@ test('--json prints the result; a project already up to date still gets a new ve
   assert.equal(parsed['pushed'], []);
   assert.is(parsed['webAppUrl'], ENDPOINT);
   assert.is(parsed['deploymentId'], DEPLOYMENT_ID);
+  assert.equal(parsed['sharedWith'], ['plain.test']);
   assert.equal(parsed['credentials'], { file: path.join(home, '.clasprc.json'), user: 'default', hasRefreshToken: true, expiresAt: (parsed['credentials'] as { expiresAt: string }).expiresAt });
   assert.is((await claspCalls()).length, 2);
 
