@@ -66,7 +66,7 @@ interface StoredCredential {
 export async function claspTokenStatus(options: ClaspTokenOptions): Promise<ClaspTokenStatus> {
   const file = await claspAuthFile(options);
   const user = options.user ?? 'default';
-  const shown = shownPath(file, options.home);
+  const shown = homeRelative(file, options.home);
   const status = (fields: Partial<ClaspTokenStatus>): ClaspTokenStatus => ({ file, user, hasRefreshToken: false, renew: CLASP_LOGIN, ...fields });
 
   let text: string;
@@ -119,7 +119,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** `~/.clasprc.json` rather than the whole home path, as people write it. */
-function shownPath(file: string, home: string): string {
+export function homeRelative(file: string, home: string): string {
   const relative = path.relative(home, file);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? `~/${relative.split(path.sep).join('/')}` : file;
 }

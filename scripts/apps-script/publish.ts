@@ -19,7 +19,7 @@ import path from 'node:path';
 import type { Workspace } from '../config/sites.ts';
 import { gitState } from '../build/git-state.ts';
 import { PublishError } from '../errors.ts';
-import { claspTokenStatus } from './auth.ts';
+import { claspTokenStatus, homeRelative } from './auth.ts';
 import { checkSyntax, runContractTests } from './checks.ts';
 import { claspFailureMessage, claspJson, runClasp, type ClaspOutput, type ClaspStep } from './clasp.ts';
 import { resolveAppsScriptTarget } from './config.ts';
@@ -80,7 +80,7 @@ export async function publishAppsScript(options: PublishAppsScriptOptions): Prom
 
     const auth = await claspTokenStatus({ home: options.home, ...(options.authFile ? { authFile: options.authFile } : {}), ...(options.now ? { now: options.now } : {}) });
     if (auth.problem) throw new PublishError(`${auth.problem} Then run ${rerun} again. Nothing was pushed.`);
-    const shownAuth = homePath(auth.file, options.home);
+    const shownAuth = homeRelative(auth.file, options.home);
     const expiry = !auth.expiresAt
       ? ''
       : auth.expiresAt.getTime() > (options.now ?? new Date()).getTime()
@@ -128,11 +128,6 @@ export async function publishAppsScript(options: PublishAppsScriptOptions): Prom
   } finally {
     await staged.cleanup();
   }
-}
-
-function homePath(file: string, home: string): string {
-  const relative = path.relative(home, file);
-  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? `~/${relative.split(path.sep).join('/')}` : file;
 }
 
 /** What the command prints on stdout. */
