@@ -4,6 +4,7 @@
  * prints it. One error boundary at the bottom: a UserError prints its message
  * and exits non-zero; anything else is a bug and keeps its stack.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
@@ -22,6 +23,7 @@ import { confirmOnTerminal } from './publish/confirm.ts';
 import { createPage, formatCreated, terminalPrompter } from './new-page.ts';
 import { collectStatus } from './status/status.ts';
 import { printStatus } from './status/format.ts';
+import { formatAppsScriptResult, publishAppsScript } from './apps-script/publish.ts';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -156,6 +158,27 @@ export function createProgram(): Command {
         const things = `${report.actions.length} ${report.actions.length === 1 ? 'thing needs' : 'things need'} action`;
         throw new PublishError(json ? `${things} (the "actions" of the JSON report).` : `${things} (listed above).`);
       }
+    });
+
+  program
+    .command('publish:apps-script')
+    .description("Check the site's Apps Script booking backend, push it with clasp and point its web-app deployment at a new version")
+    .requiredOption('--site <name>', 'site short name or domain (one whose site.yaml sets booking.appsScript)')
+    .option('--dry-run', 'run the checks and the login preflight, print the clasp commands, run none')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (options: { site: string; dryRun?: boolean; json?: boolean }) => {
+      const result = await publishAppsScript({
+        workspace: workspaceAt(root()),
+        site: options.site,
+        home: os.homedir(),
+        ...(process.env['clasp_config_auth'] ? { authFile: process.env['clasp_config_auth'] } : {}),
+        ...(process.env['SITES_CLASP_CLI'] ? { cli: process.env['SITES_CLASP_CLI'] } : {}),
+        dryRun: Boolean(options.dryRun),
+        log: (line) => {
+          if (!options.json) process.stderr.write(`${line}\n`);
+        },
+      });
+      process.stdout.write(`${options.json ? JSON.stringify(result, null, 2) : formatAppsScriptResult(result)}\n`);
     });
 
   return program;

@@ -180,6 +180,56 @@ const dnsSchema = z.strictObject({
   zoneName: hostname,
 });
 
+/** An Apps Script ID as Google writes it (script and deployment IDs are long base64url strings), or a placeholder. */
+const appsScriptId = (what: string, example: string) =>
+  z.string().regex(/^(?:[A-Za-z0-9_-]{20,200}|[A-Za-z0-9_-]*placeholder[A-Za-z0-9_-]*)$/i, `must be ${what} such as ${example}, or PLACEHOLDER-… until it is known`);
+
+/**
+ * The Apps Script project behind `booking.endpoint`, for `npm run
+ * publish:apps-script` (scripts/apps-script/): it pushes `source` to the
+ * project `scriptId` and points the web-app deployment at a new version.
+ * The deployment is the one in the endpoint's /exec URL unless
+ * `deploymentId` names it (needed only when the endpoint is not a
+ * script.google.com URL).
+ */
+const appsScriptSchema = z.strictObject({
+  /** Apps Script editor → Project Settings → IDs → Script ID. */
+  scriptId: appsScriptId('an Apps Script script ID (Project Settings → IDs)', '1AbC…xyz'),
+  deploymentId: appsScriptId('an Apps Script deployment ID (Deploy → Manage deployments)', 'AKfycb…').optional(),
+  /** The script file, relative to the site folder. */
+  source: z
+    .string()
+    .regex(/^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\s\\]+\.gs$/, 'must be a .gs file inside the site folder, such as BookingAutomation.gs')
+    .default('BookingAutomation.gs'),
+});
+
+/** `https://script.google.com/macros/s/<deployment id>/exec`, or `…/a/macros/<workspace domain>/s/<id>/exec` (`/dev` is the editor's test deployment). */
+export const WEB_APP_URL = /^https:\/\/script\.google\.com\/(?:a\/macros\/[^/\s]+|macros)\/s\/([A-Za-z0-9_-]+)\/(exec|dev)$/;
+
+/** With an Apps Script backend, the endpoint is its web app's /exec URL, naming the deployment publishing updates. */
+function checkAppsScriptEndpoint(booking: { endpoint: string; appsScript?: { deploymentId?: string } | undefined }, ctx: z.RefinementCtx): void {
+  const appsScript = booking.appsScript;
+  if (!appsScript || isPlaceholder(booking.endpoint)) return;
+  const match = WEB_APP_URL.exec(booking.endpoint);
+  if (match?.[2] === 'dev') {
+    ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `"${booking.endpoint}" is the /dev URL of the editor's test deployment, which only people who can edit the script may call; use the /exec URL of the web-app deployment (Deploy → Manage deployments)` });
+    return;
+  }
+  if (!match) {
+    if (!appsScript.deploymentId) {
+      ctx.addIssue({ code: 'custom', path: ['appsScript'], message: `names no deployment: booking.endpoint "${booking.endpoint}" is not a web app URL (https://script.google.com/macros/s/<deployment id>/exec), so set booking.appsScript.deploymentId` });
+    }
+    return;
+  }
+  if (appsScript.deploymentId && !isPlaceholder(appsScript.deploymentId) && appsScript.deploymentId !== match[1]) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['appsScript', 'deploymentId'],
+      message: `"${appsScript.deploymentId}" is not the deployment booking.endpoint calls (${match[1]}), so publishing would update a deployment no visitor uses; remove deploymentId (it is read from the endpoint) or make the two agree`,
+    });
+  }
+}
+
 export const siteConfigSchema = z.strictObject({
   domain: hostname,
   shortName: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and hyphens, such as 86from'),
@@ -189,11 +239,14 @@ export const siteConfigSchema = z.strictObject({
   /** Path of the default Open Graph image, under the site's assets. */
   ogImage: z.string().regex(/^\/[^\s]+\.(?:png|jpe?g)$/, 'must be a site path to a PNG or JPEG image'),
   analytics: z.strictObject({ measurementId }),
-  booking: z.strictObject({
-    endpoint: z.union([httpUrl, z.string().regex(PLACEHOLDER, 'must be a URL')]),
-    siteName: z.string().min(1),
-    timezone,
-  }),
+  booking: z
+    .strictObject({
+      endpoint: z.union([httpUrl, z.string().regex(PLACEHOLDER, 'must be a URL')]),
+      siteName: z.string().min(1),
+      timezone,
+      appsScript: appsScriptSchema.optional(),
+    })
+    .superRefine(checkAppsScriptEndpoint),
   nav: z.array(navItem).min(1),
   redirects: redirectsSchema,
   publish: publishSchema,
@@ -223,4 +276,5 @@ export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type Distribution = z.output<typeof distributionSchema>;
 export type PublishConfig = z.output<typeof publishSchema>;
 export type DnsConfig = z.output<typeof dnsSchema>;
+export type AppsScriptConfig = z.output<typeof appsScriptSchema>;
 export type Redirect = z.output<typeof redirectsSchema>[number];

@@ -24,13 +24,23 @@ async function checkAppsScript(context: BuildContext): Promise<void> {
     );
   }
   const sources = await glob('**/*.gs', { cwd: context.site.dir, absolute: true, ignore: ['**/node_modules/**'] });
+  const texts = await Promise.all(sources.sort().map(async (file) => ({ file: displayPath(context, file), text: await readFile(file, 'utf8') })));
+  const report = appsScriptSyntaxReport(context.site.domain, texts);
+  if (report) throw new CheckError(report);
+}
+
+/**
+ * The parse check of Apps Script sources, shared by the build and by `npm
+ * run publish:apps-script` (scripts/apps-script/): undefined when every
+ * source parses, else the report naming file, line and column.
+ */
+export function appsScriptSyntaxReport(domain: string, sources: readonly { file: string; text: string }[]): string | undefined {
   const files: ProblemFile[] = [];
-  for (const file of sources.sort()) {
-    const text = await readFile(file, 'utf8');
+  for (const { file, text } of sources) {
     const problems = findScriptSyntaxErrors(text, { sourceType: 'script' });
-    if (problems.length) files.push({ file: displayPath(context, file), text, problems });
+    if (problems.length) files.push({ file, text, problems });
   }
-  if (files.length) throw new CheckError(reportProblems(`${context.site.domain}: Apps Script source does not parse as ES${SITE_ECMA_VERSION}`, files));
+  return files.length ? reportProblems(`${domain}: Apps Script source does not parse as ES${SITE_ECMA_VERSION}`, files) : undefined;
 }
 
 export const appsScriptStep: OutputStep = { name: 'apps-script', run: (context) => checkAppsScript(context) };

@@ -9,10 +9,14 @@
  * stand-ins for the Apps Script services, and the browser tests talk to it
  * through a local HTTP server. This file is source, never part of a built site.
  *
- * Deploy: Extensions → Apps Script on the bookings spreadsheet (or set the
- * SPREADSHEET_ID script property), paste this file, Deploy → Web app, execute
- * as "Me", access "Anyone". Put the /exec URL in each site's site.yaml
- * (booking.endpoint). Optional script properties override the defaults below.
+ * Deploy once by hand: Extensions → Apps Script on the bookings spreadsheet
+ * (or set the SPREADSHEET_ID script property), paste this file, Deploy → New
+ * deployment → Web app, execute as "Me", access "Anyone". Put the /exec URL
+ * in each site's site.yaml (booking.endpoint) and the script ID in this
+ * site's booking.appsScript.scriptId. From then on
+ * `npm run publish:apps-script -- --site queenofsandiego` checks this file,
+ * pushes it with clasp and points that deployment at a new version.
+ * Optional script properties override the defaults below.
  */
 
 const BOOKING_DEFAULTS = {

@@ -11,7 +11,12 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { repoRoot } from './fixture.ts';
 
-export const BOOKING_SCRIPT = path.join(repoRoot, 'sites/queenofsandiego.com/BookingAutomation.gs');
+/**
+ * The script the stand-ins run: the repository's, unless SITES_BOOKING_SCRIPT
+ * names another file (`npm run publish:apps-script` runs the contract tests
+ * on the exact bytes it is about to push).
+ */
+export const BOOKING_SCRIPT = process.env['SITES_BOOKING_SCRIPT'] ? path.resolve(process.env['SITES_BOOKING_SCRIPT']) : path.join(repoRoot, 'sites/queenofsandiego.com/BookingAutomation.gs');
 
 export interface SentMail {
   to: string;
