@@ -16,6 +16,7 @@ import type { SiteConfig, Workspace } from '../config/sites.ts';
 import { isUserError } from '../errors.ts';
 import { EXPIRY_WARNING_MS } from '../publish/preflight.ts';
 import type { Credentials, CredentialStatus, Identity } from '../publish/ports.ts';
+import { claspCredentialSource } from './clasp-credential.ts';
 
 /** valid and expiring work; the others need action. */
 export type CredentialState = 'valid' | 'expiring' | 'expired' | 'rejected' | 'missing' | 'error';
@@ -64,7 +65,7 @@ export type CredentialCheckSource = (context: CredentialContext) => CredentialCh
  * token, for the sites whose booking backend it deploys) and its checks
  * appear in the status's credentials table and exit code.
  */
-export const CREDENTIAL_CHECKS: CredentialCheckSource[] = [];
+export const CREDENTIAL_CHECKS: CredentialCheckSource[] = [claspCredentialSource()];
 
 /** One row of the status's credentials table. */
 export interface CredentialReport {
