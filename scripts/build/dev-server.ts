@@ -11,6 +11,7 @@
  * failed build, so an open tab shows the box, and loses it, by itself.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import DevServer from '@11ty/eleventy-dev-server';
@@ -83,7 +84,8 @@ export async function startDevServer(options: DevServerOptions): Promise<void> {
     });
     checkEachBuild(eleventy, context, status);
     await eleventy.init();
-    await eleventy.watch();
+    const watchRun: unknown = await eleventy.watch();
+    rebuildOnDelete(eleventy, watchRun);
     await eleventy.serve(port);
   } catch (error) {
     throw translateForContext(error, context);
@@ -170,6 +172,31 @@ async function checkBuild(context: BuildContext, pages: readonly BuiltPage[]): P
     if (!report.passed) return checkProblemsReport({ domain: context.site.domain, root: context.workspace.root, outputDir: context.outputDir }, report);
   }
   return undefined;
+}
+
+/**
+ * Eleventy does not build again when a file is deleted, and takes it out of
+ * its file list by the path its watcher reports — absolute, where the list
+ * holds paths relative to the working directory when the site is outside it
+ * (any --root but the repository) — so a deleted page would go on being
+ * built from Eleventy's cache, served and checked. Here every file no longer
+ * on disk leaves the list, and the site is built again (Eleventy's watch()
+ * returns the function its watcher calls on a change).
+ */
+function rebuildOnDelete(eleventy: Eleventy, watchRun: unknown): void {
+  const internals = eleventy as unknown as {
+    watcher?: { on(event: 'unlink', listener: (file: string) => void): void; options?: { cwd?: string } };
+    fileSystemSearch?: { outputs?: Record<string, Set<string> | undefined> };
+  };
+  const { watcher, fileSystemSearch } = internals;
+  if (!watcher || !fileSystemSearch?.outputs || typeof watchRun !== 'function') return;
+  const outputs = fileSystemSearch.outputs;
+  watcher.on('unlink', (file) => {
+    for (const files of Object.values(outputs)) {
+      for (const listed of files ?? []) if (!existsSync(path.resolve(listed))) files!.delete(listed);
+    }
+    void (watchRun as (file: string) => Promise<void>)(path.resolve(watcher.options?.cwd ?? process.cwd(), file));
+  });
 }
 
 /**

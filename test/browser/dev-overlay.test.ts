@@ -6,6 +6,7 @@
  * away again, and the server never stops serving.
  */
 import type { ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
@@ -157,6 +158,34 @@ test('a tag left open is reported where it opens, although Nunjucks notices only
   const texts = await boxTexts(page);
   assert.match(texts[0]!, `${ABOUT}:8:1 build/template: parseIf: expected elif, else, or endif, got end of file: the {% if %} on this line is never closed with {% endif %}`);
   await editUntil(server, good('About text.'), async () => !(await hasBox(page)), 'the box to go');
+});
+
+test('a waiver in the front matter keeps its problem off the box across rebuilds; taking it out brings the problem back', async (ctx) => {
+  const { page, server } = ctx;
+  const waived = pageSource('About us', 'Too short', 'page.njk', 'About text, waived.', 'waive:\n  seo/description-length: "The owner wants the short one here"\n');
+  await editUntil(server, { [ABOUT]: waived }, async () => (await page.locator('main').innerText()).includes('About text, waived.'), 'the waived page');
+  assert.not.ok(await hasBox(page));
+  // Another page's edit builds every page again: the waiver must still be known.
+  await editUntil(server, { 'sites/fixture.test/content/index.md': pageSource('Fixture home', 'The home page of a fixture site, long enough to be a description.', 'page.njk', 'Welcome, edited.') }, async () => ((await fetchPage(server.url('/'))) ?? '').includes('Welcome, edited.'), 'the home page edit');
+  assert.not.ok(await hasBox(page));
+  await editUntil(server, { [ABOUT]: pageSource('About us', 'Too short', 'page.njk', 'About text, not waived.') }, () => hasBox(page), 'the box to appear');
+  assert.match((await boxTexts(page)).join('\n'), 'seo/description-length');
+  await editUntil(server, good('About text.'), async () => !(await hasBox(page)), 'the box to go');
+});
+
+test('a page renamed while serving is neither served nor checked under its old path', async (ctx) => {
+  const { server } = ctx;
+  const team = 'sites/fixture.test/content/team.md';
+  // The same description in two pages would fail seo/description-unique: the old output must be gone.
+  await server.tmp.write({ [team]: pageSource('Our team', DESCRIPTION, 'page.njk', 'The team.') });
+  await rm(`${server.tmp.dir}/${ABOUT}`);
+  const served = async () => ((await fetchPage(server.url('/team/'))) ?? '').includes('The team.') && (await fetchPage(server.url('/about/'))) === undefined;
+  await editUntil(server, { [team]: pageSource('Our team', DESCRIPTION, 'page.njk', 'The team.') }, served, 'the renamed page');
+  assert.not.match((await fetchPage(server.url('/team/'))) ?? '', `<${BOX}`);
+  assert.not.match(server.stderr(), 'seo/description-unique');
+  await server.tmp.write(good('About text.'));
+  await rm(`${server.tmp.dir}/${team}`);
+  await editUntil(server, good('About text.'), async () => (await fetchPage(server.url('/team/'))) === undefined && ((await fetchPage(server.url('/about/'))) ?? '').includes('About text.'), 'the page back');
 });
 
 test('a dev server whose first build fails still starts, serves, and shows why', async (ctx) => {
