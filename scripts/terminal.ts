@@ -16,6 +16,7 @@ export function consoleLogger(options: { quiet?: boolean } = {}): Logger {
       if (!options.quiet) process.stderr.write(message + '\n');
     },
     warn: (message) => process.stderr.write(errColours.yellow(`warning: ${message}`) + '\n'),
+    error: (message) => printError(message),
   };
 }
 

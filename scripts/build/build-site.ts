@@ -298,6 +298,11 @@ async function runEleventy(context: BuildContext): Promise<BuiltPage[]> {
     },
   });
   const [, templates] = (await eleventy.write()) as [unknown, EleventyResult[]];
+  return builtPages(context, templates);
+}
+
+/** The pages Eleventy wrote (its write() results), as the output steps see them. */
+export function builtPages(context: Pick<BuildContext, 'outputDir' | 'workspace'>, templates: readonly EleventyResult[]): BuiltPage[] {
   return templates
     .filter((result): result is EleventyResult & { outputPath: string } => typeof result.outputPath === 'string')
     .map((result) => ({

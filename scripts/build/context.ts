@@ -12,6 +12,8 @@ import type { ReusePlan } from './render-reuse.ts';
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
+  /** A problem reported while the command carries on (the dev server's build and check problems); `warn` where absent. */
+  error?(message: string): void;
 }
 
 export interface BuildContext {

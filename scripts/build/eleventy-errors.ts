@@ -56,7 +56,8 @@ export function translateEleventyError(error: unknown, options: TranslateOptions
   const missingTemplate = chain.find((e) => e instanceof Error && /template not found: /.test(e.message)) as Error | undefined;
   if (missingTemplate) return new BuildError(describeMissingTemplate(missingTemplate.message, page, searched, show), { cause: error });
 
-  const nunjucksError = chain.find((e) => e instanceof Error && /Template render error|\[Line \d+, Column \d+\]/.test(e.message)) as Error | undefined;
+  // A syntax error Nunjucks finds only at the end of the file ("got end of file") has its name, not its message, to go by.
+  const nunjucksError = chain.find((e) => e instanceof Error && (e.name === 'Template render error' || /Template render error|\[Line \d+, Column \d+\]/.test(e.message))) as Error | undefined;
   if (nunjucksError && page) {
     return new BuildError(`template error while rendering ${page}: ${describeNunjucks(nunjucksError.message, show)}`, { cause: error });
   }
@@ -168,7 +169,7 @@ function describeNunjucks(message: string, show: (absolute: string) => string): 
   const what = (message.split('\n').map((line) => line.trim()).filter(Boolean).pop() ?? message)
     .replace(/^Error:\s*/, '')
     .replace(/^Template render error:\s*/, '');
-  if (!where?.[1] || where[1] === 'unknown path') return what;
+  if (!where?.[1] || where[1] === 'unknown path') return describeUnpositioned(message, what, show);
   const file = path.resolve(where[1]);
   const lines = readLines(file);
   const line = Number(where[2]) + frontMatterLines(lines);
@@ -180,6 +181,52 @@ function describeNunjucks(message: string, show: (absolute: string) => string): 
     explanation = `${expression ? `"${expression}"` : 'a value'} is undefined or null. Set it in the front matter or site data, or write \`${expression ?? 'value'} | default("…")\` if it is optional`;
   }
   return `${show(file)}:${line}:${column}: ${explanation}${text === undefined ? '' : `\n    ${line} | ${text}`}`;
+}
+
+/**
+ * Nunjucks gives no line for a tag or `{{` left open: it only notices at the
+ * end of the file. The line to fix is where the unclosed one opens.
+ */
+function describeUnpositioned(message: string, what: string, show: (absolute: string) => string): string {
+  const named = /^\(([^)\n]+)\)/.exec(message.trim())?.[1];
+  if (!named || named === 'unknown path') return what;
+  const file = path.resolve(named);
+  const lines = readLines(file);
+  const opened = /end of file/.test(what) ? unclosedBlock(lines) : /expected variable end/.test(what) ? unclosedOutput(lines) : undefined;
+  if (!opened) return `${show(file)}: ${what}`;
+  const closing = opened.tag === '{{' ? '}}' : `{% end${opened.tag} %}`;
+  const opening = opened.tag === '{{' ? '"{{"' : `{% ${opened.tag} %}`;
+  return `${show(file)}:${opened.line}:${opened.column}: ${what}: the ${opening} on this line is never closed with ${closing}\n    ${opened.line} | ${lines[opened.line - 1]}`;
+}
+
+/** Block tags with an end tag; `set` only in its block form (`{% set x %}…{% endset %}`). */
+const BLOCK_TAGS = new Set(['if', 'for', 'asyncEach', 'asyncAll', 'block', 'macro', 'call', 'filter', 'raw', 'verbatim', 'set']);
+
+/** The innermost block tag left open at the end of the template (1-based line and column in the file). */
+function unclosedBlock(lines: readonly string[]): { tag: string; line: number; column: number } | undefined {
+  const open: Array<{ tag: string; line: number; column: number }> = [];
+  for (let index = frontMatterLines(lines); index < lines.length; index++) {
+    for (const match of lines[index]!.matchAll(/\{%-?\s*(\w+)([^%]*)/g)) {
+      const name = match[1]!;
+      if (name.startsWith('end')) {
+        const at = open.map((entry) => entry.tag).lastIndexOf(name.slice(3));
+        if (at !== -1) open.splice(at);
+      } else if (BLOCK_TAGS.has(name) && !(name === 'set' && match[2]!.includes('='))) {
+        open.push({ tag: name, line: index + 1, column: match.index + 1 });
+      }
+    }
+  }
+  return open[open.length - 1];
+}
+
+/** The last `{{` with no `}}` after it on its line. */
+function unclosedOutput(lines: readonly string[]): { tag: string; line: number; column: number } | undefined {
+  for (let index = lines.length - 1; index >= frontMatterLines(lines); index--) {
+    const line = lines[index]!;
+    const start = line.lastIndexOf('{{');
+    if (start !== -1 && !line.includes('}}', start)) return { tag: '{{', line: index + 1, column: start + 1 };
+  }
+  return undefined;
 }
 
 function readLines(file: string): string[] {

@@ -52,6 +52,9 @@ export function prepareChecks(config: EleventyUserConfig, context: BuildContext)
   let building = false;
   // Only a build that runs the checks step checks early; the dev server never starts a worker.
   config.on('eleventy.before', async ({ runMode }: { runMode?: string }) => {
+    // The dev server builds again and again with one context: each build collects its pages' waivers afresh,
+    // so a waiver taken out of a page's front matter stops applying.
+    waivers.clear();
     // Imported here, not at the top: output-steps.ts imports this module.
     const { outputSteps } = await import('../build/output-steps.ts');
     building = runMode === 'build' && outputSteps.includes(checkStep);
@@ -123,25 +126,36 @@ export async function describeFailure(context: BuildContext, report: CheckReport
   ].join('\n');
 }
 
+/**
+ * Every check over a built tree, with the build's waivers; warns about unused
+ * waivers and a discarded cache. Both the build's checks step and the dev
+ * server (which keeps its own cache file, see dev-server.ts) run the checks
+ * through here.
+ */
+export async function checkBuiltPages(context: BuildContext, pages: readonly BuiltPage[], options: { cacheFile: string }): Promise<CheckReport> {
+  const report = await runChecks({
+    outputDir: context.outputDir,
+    sources: new Map(pages.map((page) => [page.path, page.source])),
+    settings: checkSettingsFor(context),
+    cacheFile: options.cacheFile,
+    waivers: waiversByBuild.get(context),
+    session: sessionsByBuild.get(context),
+  });
+  reportsByBuild.set(pages, report);
+  for (const { source, rule } of unusedWaivers(waiversByBuild.get(context) ?? new Map(), report.waived)) {
+    context.logger.warn(`${source}: waive: ${rule} did not apply (the page has no ${rule} problem); remove it from the front matter so it cannot excuse a later one`);
+  }
+  if (report.cache.discarded) context.logger.warn(`${context.site.domain}: check cache ${report.cache.discarded}; every page was checked again`);
+  return report;
+}
+
 export const checkStep: OutputStep = {
   name: 'checks',
   async run(context, pages) {
-    const report = await runChecks({
-      outputDir: context.outputDir,
-      sources: new Map(pages.map((page) => [page.path, page.source])),
-      settings: checkSettingsFor(context),
-      cacheFile: checkCacheFile(context),
-      waivers: waiversByBuild.get(context),
-      session: sessionsByBuild.get(context),
-    });
-    reportsByBuild.set(pages, report);
+    const report = await checkBuiltPages(context, pages, { cacheFile: checkCacheFile(context) });
     const reportFile = checkReportFile(context);
     await mkdir(path.dirname(reportFile), { recursive: true });
     await writeFile(reportFile, JSON.stringify({ site: context.site.domain, environment: context.envName, ...report }, null, 2) + '\n');
-    for (const { source, rule } of unusedWaivers(waiversByBuild.get(context) ?? new Map(), report.waived)) {
-      context.logger.warn(`${source}: waive: ${rule} did not apply (the page has no ${rule} problem); remove it from the front matter so it cannot excuse a later one`);
-    }
-    if (report.cache.discarded) context.logger.warn(`${context.site.domain}: check cache ${report.cache.discarded}; every page was checked again`);
     if (!report.passed) throw new CheckError(await describeFailure(context, report, reportFile));
   },
 };

@@ -323,6 +323,20 @@ test('an undefined variable names the file, line and expression', async (ctx) =>
   assert.match(message, 'Call {{ phoneNumber }} today');
 });
 
+test('a tag or {{ left open is reported on the line that opens it, although Nunjucks only notices at the end of the file', async (ctx) => {
+  const cases: Array<[string, string, string]> = [
+    ['Intro\n\n{% if site.title %}\nOpen.\n{% if site.domain %}closed{% endif %}', ':8:1: parseIf: expected elif, else, or endif, got end of file: the {% if %} on this line is never closed with {% endif %}', '8 | {% if site.title %}'],
+    ['{% for item in [1, 2] %}\n{{ item }}', ':6:1: unexpected end of file: the {% for %} on this line is never closed with {% endfor %}', '6 | {% for item in [1, 2] %}'],
+    ['Intro\n\nCall {{ site.title', ':8:6: expected variable end: the "{{" on this line is never closed with }}', '8 | Call {{ site.title'],
+  ];
+  for (const [body, where, line] of cases) {
+    await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': page('Bad', 'A page whose body leaves a Nunjucks tag open until the end of the file.', 'page.njk', body) } }));
+    const message = await buildError(ctx);
+    assert.match(message, `template error while rendering sites/fixture.test/content/bad.md: sites/fixture.test/content/bad.md${where}`);
+    assert.match(message, line);
+  }
+});
+
 test('when several sites fail, every site\'s error is reported under its domain', async (ctx) => {
   await ctx.tmp.write(fixtureSite({ pages: { 'content/bad.md': '---\ntitle: [oops\n---\n' } }));
   await ctx.tmp.write(fixtureSite({ domain: 'other.test', shortName: 'other', pages: { 'content/bad.md': page('Bad', 'A page whose body prints a variable that nobody has defined.', 'page.njk', '{{ phoneNumber }}') } }));
