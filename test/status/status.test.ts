@@ -288,7 +288,7 @@ test('a live URL that serves the deploy pointer (the bucket policy does not hide
     await publish(ctx, 'staging');
     const report = await status(ctx, { envs: ['staging'] });
     assert.equal(report.actions.map((action) => action.message), [
-      `${open.url}/.publish/current.json serves this environment's deploy pointer to anyone, so its deploy records (every object, and the publisher's ARN) are public; add the "NeverServePublishRecords" statement to the bucket policy (README, "AWS permissions").`,
+      `${open.url}/.publish/current.json serves this environment's deploy pointer to anyone, so its deploy records (every object, and the publisher's ARN) are public; add the "NeverServePublishRecords" statement to the bucket policy (docs/infrastructure.md; the stacks of npm run infra have it).`,
     ]);
     assert.equal(env(report, 'staging').livePage?.result, 'match');
   } finally {
