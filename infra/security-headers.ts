@@ -14,8 +14,10 @@
  *   byte) — plus gtag.js from www.googletagmanager.com in production. The
  *   `application/json` and `application/ld+json` blocks are data, never run,
  *   so CSP does not apply to them.
- * - styles: the site's own stylesheets, plus one inline `<style>`: the
- *   widget's, shipped in a `<template>` and moved into `<head>` by its script.
+ * - styles: inline `<style>` only: the site's whole stylesheet in every
+ *   page's `<head>` (scripts/build/fingerprint.ts, inlineStyles, so no
+ *   stylesheet blocks rendering), and the widget's, shipped in a `<template>`
+ *   and moved into `<head>` by its script.
  *   No `style=""` attributes anywhere.
  * - images: the site's own (fingerprinted `<picture>` sources, the SVG icon);
  *   no `data:` URIs in the HTML or CSS, no fonts.

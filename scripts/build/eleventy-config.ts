@@ -18,7 +18,7 @@ import { robotsTxt, sitemapXml } from './seo-files.ts';
 import { addWidgets } from '../widgets/add-widgets.ts';
 import { addImageShortcode } from '../images/image-shortcode.ts';
 import { prepareChecks } from '../checks/check-step.ts';
-import { addAssetFilter } from './fingerprint.ts';
+import { addAssetFilter, addInlineStylesFilter } from './fingerprint.ts';
 import { installStrictUndefined } from './strict-nunjucks.ts';
 import { fixEleventyWorkingDirPrefix } from './eleventy-working-dir.ts';
 
@@ -80,6 +80,7 @@ export function configureEleventy(config: EleventyUserConfig, context: BuildCont
   stampPageIds(config, context);
   addImageShortcode(config, context);
   addAssetFilter(config, context);
+  addInlineStylesFilter(config, context);
   checkFrontMatter(config, context);
   prepareChecks(config, context);
   copyAssets(config, context);

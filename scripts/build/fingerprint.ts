@@ -105,3 +105,84 @@ function writeFingerprinted(context: BuildContext, outputDir: string, url: strin
   }
   return ASSETS_URL + fingerprint.name;
 }
+
+/**
+ * Stylesheets inlined into the page (`{{ ["/assets/base.css", "/assets/site.css"] | inlineStyles | safe }}`):
+ * one `<style>` in `<head>` with the files' text in order, comments
+ * removed, so no page waits on a stylesheet request before it can paint.
+ * The sites' whole CSS is about 3 KB (1.2 KB compressed): less than inlining
+ * only its critical part would save, and no second request at all. Above
+ * INLINE_STYLE_WARNING the build warns once (the page-weight budget still
+ * counts every byte); that is the point to switch to critical CSS (beasties
+ * is installed) with the rest linked at the end of <body>.
+ *
+ * Assets are inputs of every page (render-reuse.ts), so an edit to a
+ * stylesheet renders every page again.
+ */
+export const INLINE_STYLE_WARNING = 14 * 1024;
+
+const inlineStyles = new Map<string, { stamp: string; css: string }>();
+
+export function addInlineStylesFilter(config: EleventyUserConfig, context: BuildContext): void {
+  let warned = false;
+  config.on('eleventy.before', () => {
+    warned = false;
+  });
+  config.addFilter(
+    'inlineStyles',
+    rememberingUserErrors(context, function (urls: unknown): string {
+      const list = typeof urls === 'string' ? [urls] : urls;
+      if (!Array.isArray(list) || list.length === 0 || !list.every((url): url is string => typeof url === 'string' && url.startsWith(ASSETS_URL) && url.endsWith('.css'))) {
+        throw new BuildError(`the inlineStyles filter takes stylesheet paths under ${ASSETS_URL}, such as ["/assets/base.css", "/assets/site.css"]; got ${JSON.stringify(urls)}`);
+      }
+      const css = list.map((url) => stylesheetText(context, url)).join('\n');
+      if (!warned && Buffer.byteLength(css) > INLINE_STYLE_WARNING) {
+        warned = true;
+        context.logger.warn(
+          `${context.site.domain}: the inlined stylesheets (${list.join(', ')}) are ${Buffer.byteLength(css)} bytes, over ${INLINE_STYLE_WARNING}: every page carries them in its HTML; consider inlining only the critical CSS (see docs/reference/building.md, "Stylesheets")`,
+        );
+      }
+      return `<style>\n${css}</style>`;
+    }),
+  );
+}
+
+function stylesheetText(context: BuildContext, url: string): string {
+  const relative = url.slice(ASSETS_URL.length);
+  const dirs = assetSourceDirs(context);
+  const source = dirs.map((dir) => path.join(dir, relative)).find((file) => existsSync(file));
+  if (!source) throw new BuildError(`"${url}" | inlineStyles: no ${relative} in ${dirs.map((dir) => displayPath(context, dir) + '/').join(' or ')}`);
+  const stats = statSync(source);
+  const stamp = `${stats.size}:${stats.mtimeMs}`;
+  const known = inlineStyles.get(source);
+  if (known?.stamp === stamp) return known.css;
+  const text = readFileSync(source, 'utf8');
+  if (/<\/style/i.test(text)) throw new BuildError(`${displayPath(context, source)} contains "</style", which would end the inlined <style> early`);
+  const css = stripCssComments(text).replace(/\n{2,}/g, '\n').replace(/^\n+/, '');
+  inlineStyles.set(source, { stamp, css: css.endsWith('\n') ? css : css + '\n' });
+  return inlineStyles.get(source)!.css;
+}
+
+/** CSS without its comments (strings are left alone, so `content: "/*"` survives). */
+export function stripCssComments(css: string): string {
+  let out = '';
+  let index = 0;
+  while (index < css.length) {
+    const char = css[index]!;
+    if (char === '"' || char === "'") {
+      let end = index + 1;
+      while (end < css.length && css[end] !== char && css[end] !== '\n') end += css[end] === '\\' ? 2 : 1;
+      out += css.slice(index, end + 1);
+      index = end + 1;
+    } else if (char === '/' && css[index + 1] === '*') {
+      const end = css.indexOf('*/', index + 2);
+      index = end === -1 ? css.length : end + 2;
+      // Drop the line break after a comment that had a line to itself.
+      if (css[index] === '\n' && (out === '' || out.endsWith('\n'))) index += 1;
+    } else {
+      out += char;
+      index += 1;
+    }
+  }
+  return out;
+}

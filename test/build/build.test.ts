@@ -136,9 +136,10 @@ test('build record sits beside the tree with id, digest, git state and every fil
   // The id a person reads off the live page leads back to this record.
   assert.is(index!.pageId, pageIdOf(bytes.toString('utf8')));
   assert.match(index!.pageId ?? '', /^[0-9a-f]{16}$/);
-  assert.not.ok(record.files.find((file) => file.path.endsWith('.css'))?.pageId, 'only pages have a page id');
-  assert.ok(record.files.some((file) => /^assets\/base\.[0-9a-f]{8}\.css$/.test(file.path)), 'the fingerprinted stylesheet');
-  assert.not.ok(record.files.some((file) => file.path === 'assets/base.css'), 'and not the original');
+  assert.not.ok(record.files.find((file) => file.path.endsWith('.svg'))?.pageId, 'only pages have a page id');
+  assert.ok(record.files.some((file) => /^assets\/icon\.[0-9a-f]{8}\.svg$/.test(file.path)), 'the fingerprinted icon');
+  // The stylesheets are inlined into every page (fingerprint.ts, inlineStyles): no page links them, so neither is published.
+  assert.not.ok(record.files.some((file) => file.path.endsWith('.css')), 'no stylesheet file');
   assert.not.ok(record.files.some((file) => file.path.endsWith('.build.json')));
 });
 

@@ -121,15 +121,17 @@ test('raster sources are never enlarged; SVG artwork is drawn at every width ask
   assert.equal(widthsFor({ ...raster, svg: true }, [1440, 480, 960]), [480, 960, 1440]);
 });
 
-test('stylesheets and the icon are fingerprinted: the page links the hashed name, and that file holds the same bytes', async (ctx) => {
-  await ctx.tmp.write(fixtureSite());
+test('the stylesheets are inlined into <head> (comments removed, site.css after base.css); the icon is fingerprinted', async (ctx) => {
+  await ctx.tmp.write({ ...fixtureSite(), 'sites/fixture.test/assets/site.css': '/* the fixture */\nbody { color: black; }\n.q::before { content: "/* kept */"; }\n' });
   await build(ctx);
   const html = await read(ctx, 'index.html');
-  // The home page links its assets relative to itself (see build/site-urls.ts).
-  const href = /<link rel="stylesheet" href="(assets\/site\.([0-9a-f]{8})\.css)">/.exec(html);
-  assert.ok(href, 'site.css is linked by a fingerprinted name');
-  assert.is(await read(ctx, href![1]!), await readFile(path.join(ctx.tmp.dir, 'sites/fixture.test/assets/site.css'), 'utf8'));
-  assert.match(html, /<link rel="stylesheet" href="assets\/base\.[0-9a-f]{8}\.css">/);
+  const style = /<head>[\s\S]*<style>\n([\s\S]*?)<\/style>[\s\S]*<\/head>/.exec(html);
+  assert.ok(style, 'one <style> in <head>');
+  const base = await readFile(path.join(ctx.tmp.dir, 'shared-layouts/assets/base.css'), 'utf8');
+  assert.ok(style![1]!.startsWith(':root {'), 'base.css first, without its comment');
+  assert.ok(style![1]!.endsWith('body { color: black; }\n.q::before { content: "/* kept */"; }\n'), 'site.css last; a comment inside a string stays');
+  assert.ok(style![1]!.includes(base.slice(base.indexOf(':root {'), base.indexOf('}') + 1)));
+  assert.not.match(html, /<link rel="stylesheet"/);
   assert.match(html, /<link rel="icon" href="assets\/icon\.[0-9a-f]{8}\.svg" type="image\/svg\+xml">/);
 });
 

@@ -461,7 +461,8 @@ for (const envName of ENVIRONMENTS) {
           assert.equal(harness.external, [], 'staging pages call nothing outside the site');
         }
         // Every asset the pages name was fetched from the site under the same headers.
-        assert.ok(server.requests.some((request) => /\.css$/.test(request)), 'stylesheets were fetched');
+        // The stylesheets are inline (style-src 'unsafe-inline'): no page fetches one.
+        assert.not.ok(server.requests.some((request) => /\.css$/.test(request)), 'no stylesheet was fetched');
         assert.ok(server.requests.some((request) => /\/assets\/images\//.test(request)), 'images were fetched');
         const withWidget = [];
         for (const pathname of paths) {
