@@ -154,6 +154,7 @@ async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: 
     lookup: layoutLookup(site.dir, workspace.sharedLayoutsDir),
     contentDir: path.join(site.dir, 'content'),
     outputDir: pending.temporary,
+    previousRecordFile: buildRecordPath(final),
     logger,
     templateErrors: [],
     produced: new Map(),

@@ -34,6 +34,8 @@ export interface BuildContext {
   contentDir: string;
   /** Where this build writes (a temporary folder swapped in on success). */
   outputDir: string;
+  /** The build record of the output this build replaces (`dist/<env>/<domain>.build.json`), for the page-weight check to say what grew. */
+  previousRecordFile?: string;
   logger: Logger;
   /**
    * User errors raised inside shortcodes and filters. Nunjucks re-wraps what a

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { colours } from '../terminal.ts';
 import { checkReportOf, checkReportPath } from '../checks/check-step.ts';
 import type { CheckReport } from '../checks/run-checks.ts';
+import { formatKiB } from '../checks/page-weight.ts';
 import type { BuildResult, FailedBuild, SiteBuild } from './build-site.ts';
 
 export interface BuildSummaryRow {
@@ -100,6 +101,7 @@ const CHECK_TITLES: Record<string, string> = {
   links: 'links',
   seo: 'seo',
   images: 'images',
+  weight: 'weight',
   'template-leak': 'leaks',
   'inline-scripts': 'scripts',
 };
@@ -153,6 +155,8 @@ export function formatBuildSummary(rows: readonly BuildSummaryRow[], cwd = proce
           : `${count(row.reuse.rendered, 'page')} rendered, ${row.reuse.reused.toLocaleString('en')} unchanged taken from the previous output`,
       );
     }
+    const heaviest = row.checks?.weights?.pages.reduce<{ file: string; bytes: number } | undefined>((top, page) => (!top || page.bytes > top.bytes ? page : top), undefined);
+    if (heaviest) notes.push(`heaviest page ${heaviest.file} ${formatKiB(heaviest.bytes)} of ${formatKiB(row.checks!.weights!.budget)}`);
     if (row.checks?.waived.length) notes.push(`${row.checks.waived.length} waived (*)`);
     if (row.checks?.externalLinks.length) notes.push(`${row.checks.externalLinks.length} external link${row.checks.externalLinks.length === 1 ? '' : 's'}, not fetched`);
     if (row.warnings.length) notes.push(colours.yellow(`${row.warnings.length} warning${row.warnings.length === 1 ? '' : 's'}`));

@@ -13,7 +13,8 @@ import { displayPath, type BuildContext } from '../build/context.ts';
 import type { EleventyUserConfig } from '../build/eleventy-config.ts';
 import type { BuiltPage, OutputStep } from '../build/output-steps.ts';
 import { CheckError } from '../errors.ts';
-import type { CheckSettings } from './check.ts';
+import type { CheckSettings, PageWeightOptions } from './check.ts';
+import { formatKiB, KIB } from './page-weight.ts';
 import { CheckSession } from './check-session.ts';
 import { formatProblem } from './problem.ts';
 import { excerpt } from './problem-report.ts';
@@ -89,6 +90,17 @@ export function checkSettingsFor(context: BuildContext): CheckSettings {
   };
 }
 
+/** site.yaml's build.pageWeight, in bytes, with the record to compare with. */
+export function pageWeightFor(context: BuildContext): PageWeightOptions {
+  const { budgetKiB, warningKiB } = context.site.build.pageWeight;
+  return {
+    budget: Math.round(budgetKiB * KIB),
+    warning: Math.round(warningKiB * KIB),
+    configFile: context.site.configFile,
+    ...(context.previousRecordFile ? { previousRecordFile: context.previousRecordFile } : {}),
+  };
+}
+
 /** `.cache/checks/<domain>/<env>.report.json`: the full report of the latest run. */
 export function checkReportPath(workspaceRoot: string, domain: string, envName: string): string {
   return path.join(workspaceRoot, '.cache', 'checks', domain, `${envName}.report.json`);
@@ -140,10 +152,18 @@ export async function checkBuiltPages(context: BuildContext, pages: readonly Bui
     cacheFile: options.cacheFile,
     waivers: waiversByBuild.get(context),
     session: sessionsByBuild.get(context),
+    pageWeight: pageWeightFor(context),
   });
   reportsByBuild.set(pages, report);
   for (const { source, rule } of unusedWaivers(waiversByBuild.get(context) ?? new Map(), report.waived)) {
     context.logger.warn(`${source}: waive: ${rule} did not apply (the page has no ${rule} problem); remove it from the front matter so it cannot excuse a later one`);
+  }
+  const heavy = report.weights?.pages.filter((page) => page.over === 'warning') ?? [];
+  if (heavy.length) {
+    const listed = [...heavy].sort((a, b) => b.bytes - a.bytes).slice(0, 5).map((page) => `${page.file} ${formatKiB(page.bytes)}`);
+    context.logger.warn(
+      `${context.site.domain}: ${heavy.length} page${heavy.length === 1 ? '' : 's'} over the page-weight warning of ${formatKiB(report.weights!.warning)} (the build fails at ${formatKiB(report.weights!.budget)}): ${listed.join(', ')}${heavy.length > 5 ? ', …' : ''}; every figure is in ${path.relative(context.workspace.root, checkReportFile(context))}`,
+    );
   }
   if (report.cache.discarded) context.logger.warn(`${context.site.domain}: check cache ${report.cache.discarded}; every page was checked again`);
   return report;

@@ -49,8 +49,20 @@ export interface SitePage {
   data: unknown;
 }
 
+/** What the page-weight check holds pages to (site.yaml `build.pageWeight`), and what to compare with. Bytes. */
+export interface PageWeightOptions {
+  budget: number;
+  warning: number;
+  /** The site.yaml it comes from, named in the message. */
+  configFile?: string;
+  /** The build record of the output this build would replace, to say what grew. */
+  previousRecordFile?: string;
+}
+
 export interface SiteInput {
   outputDir: string;
+  /** Absent in tests of other checks: the defaults apply (see page-weight.ts). */
+  pageWeight?: PageWeightOptions;
   settings: CheckSettings;
   /** Every file of the build, paths inside the output tree. */
   files: ReadonlySet<string>;

@@ -7,6 +7,7 @@ import { htmlValidityCheck } from './html-validity.ts';
 import { imagesCheck } from './images.ts';
 import { findInlineScriptErrors } from './inline-scripts.ts';
 import { linksCheck } from './links.ts';
+import { weightCheck } from './page-weight.ts';
 import { seoCheck } from './seo.ts';
 import { findTemplateLeaks } from './template-leak.ts';
 import { pageIdOf } from '../build/page-id.ts';
@@ -29,7 +30,7 @@ const widgetIntegrityCheck: Check = {
 };
 
 /** The widget check first: when a widget was mangled, its message is the most specific. */
-export const checks: readonly Check[] = [widgetIntegrityCheck, htmlValidityCheck, linksCheck, seoCheck, imagesCheck, templateLeakCheck, inlineScriptsCheck];
+export const checks: readonly Check[] = [widgetIntegrityCheck, htmlValidityCheck, linksCheck, seoCheck, imagesCheck, weightCheck, templateLeakCheck, inlineScriptsCheck];
 
 export function checkNamed(name: string): Check {
   const check = checks.find((candidate) => candidate.name === name);

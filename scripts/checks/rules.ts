@@ -41,6 +41,10 @@ export const IMAGE_RULES = {
   hotlinked: 'images/hotlinked',
 } as const;
 
+export const WEIGHT_RULES = {
+  pageBudget: 'weight/page-budget',
+} as const;
+
 /** html-validate's own rules are reported as `html-validate/<rule>`. */
 export const HTML_VALIDATE_PREFIX = 'html-validate/';
 
@@ -60,6 +64,7 @@ const WAIVABLE = new Set<string>([
   SEO_RULES.openGraph,
   SEO_RULES.imgAlt,
   IMAGE_RULES.dimensions,
+  WEIGHT_RULES.pageBudget,
 ]);
 
 /** Loads html-validate (a quarter of a second) only for a page that waives one of its rules. */

@@ -12,10 +12,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
-import type { Check, CheckSettings, PageResult, SitePage } from './check.ts';
+import type { Check, CheckSettings, PageResult, PageWeightOptions, SitePage } from './check.ts';
 import { CheckSession } from './check-session.ts';
 import type { ImagesSiteData } from './images.ts';
 import type { ExternalLink, LinksSiteData } from './links.ts';
+import type { WeightSiteData } from './page-weight.ts';
 import { runPageJobs, type PageJob, type PageJobResult } from './page-jobs.ts';
 import { byPosition, type Problem } from './problem.ts';
 import { applyWaivers, type WaivedProblem, type Waivers } from './waivers.ts';
@@ -39,6 +40,8 @@ export interface RunChecksOptions {
   pool?: WorkerPool;
   /** The build's session, holding pages offered early (see prepareChecks); one is made if absent. */
   session?: CheckSession;
+  /** The page-weight budget (site.yaml build.pageWeight); the defaults when absent. */
+  pageWeight?: PageWeightOptions;
 }
 
 export interface CheckSummary {
@@ -62,6 +65,8 @@ export interface CheckReport {
   pages: number;
   images: number;
   externalLinks: ExternalLink[];
+  /** Each page's weight against the budget (the weight check's figures); absent when that check did not run. */
+  weights?: WeightSiteData;
   cache: { hits: number; misses: number; discarded?: string };
   /** Time spent parsing pages for the checks that share a parse. */
   parseMs: number;
@@ -164,7 +169,7 @@ async function outcomeOf(check: Check, pages: readonly PageFile[], sorted: Sorte
   if (check.site) {
     const siteStart = performance.now();
     const sitePages: SitePage[] = pages.map((page) => ({ file: page.file, source: sourceOf(page.file), data: byPage?.get(page.file)?.data }));
-    const site = await check.site({ outputDir: options.outputDir, settings: options.settings, files, pages: sitePages, redirects: new Map(options.settings.redirects.map((redirect) => [redirect.from, redirect.to])) });
+    const site = await check.site({ outputDir: options.outputDir, ...(options.pageWeight ? { pageWeight: options.pageWeight } : {}), settings: options.settings, files, pages: sitePages, redirects: new Map(options.settings.redirects.map((redirect) => [redirect.from, redirect.to])) });
     siteMs = performance.now() - siteStart;
     siteData = site.data;
     for (const problem of site.problems) problems.push({ ...problem, source: problem.source ?? sourceOf(problem.file) });
@@ -210,6 +215,7 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckReport>
     pages: pages.length,
     images: (siteData('images') as ImagesSiteData | undefined)?.files ?? 0,
     externalLinks: (siteData('links') as LinksSiteData | undefined)?.external ?? [],
+    ...(siteData('weight') ? { weights: siteData('weight') as WeightSiteData } : {}),
     cache: { hits: cache.hits, misses: cache.misses, ...(cache.discarded ? { discarded: cache.discarded } : {}) },
     parseMs: computed.jobs.reduce((sum, job) => sum + (job.ms['parse'] ?? 0), 0),
     ms: performance.now() - start,

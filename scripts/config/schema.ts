@@ -132,6 +132,25 @@ export const publishSchema = z
   })
   .prefault({});
 
+/**
+ * What a build holds each page to (docs/reference/checks.md, "Page weight"):
+ * the bytes a first visit transfers, compressed — the HTML with everything
+ * inline, the stylesheets, scripts and preloads it links, and the images it
+ * loads eagerly. Over `budgetKiB` the build fails (rule weight/page-budget);
+ * over `warningKiB` it warns.
+ */
+export const buildSchema = z
+  .strictObject({
+    pageWeight: z
+      .strictObject({
+        budgetKiB: z.number().positive('must be more than 0').max(100_000, 'must be at most 100000').default(80),
+        warningKiB: z.number().positive('must be more than 0').max(100_000, 'must be at most 100000').default(50),
+      })
+      .refine((weight) => weight.warningKiB <= weight.budgetKiB, { message: 'warningKiB must not be more than budgetKiB (the warning comes before the refusal)', path: ['warningKiB'] })
+      .prefault({}),
+  })
+  .prefault({});
+
 const navItem = z.strictObject({
   title: z.string().min(1),
   url: z.string().regex(/^\/(?:[a-z0-9-]+\/)*$/, 'must be a site path such as /about/'),
@@ -250,6 +269,7 @@ export const siteConfigSchema = z.strictObject({
   nav: z.array(navItem).min(1),
   redirects: redirectsSchema,
   publish: publishSchema,
+  build: buildSchema,
   dns: dnsSchema.optional(),
   environments: z
     .record(
@@ -275,6 +295,7 @@ export type SiteConfigData = z.output<typeof siteConfigSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type Distribution = z.output<typeof distributionSchema>;
 export type PublishConfig = z.output<typeof publishSchema>;
+export type BuildConfig = z.output<typeof buildSchema>;
 export type DnsConfig = z.output<typeof dnsSchema>;
 export type AppsScriptConfig = z.output<typeof appsScriptSchema>;
 export type Redirect = z.output<typeof redirectsSchema>[number];

@@ -112,7 +112,7 @@ test('the report counts pages and images and lists external links without fetchi
   const report = checkReportOf(result!.pages)!;
   assert.is(report.pages, 2);
   assert.ok(report.externalLinks.some((link) => link.url === 'https://www.11ty.dev/docs/' && link.pages.includes('about/index.html')));
-  assert.equal(report.checks.map((check) => check.name), ['widgets', 'html-validate', 'links', 'seo', 'images', 'template-leak', 'inline-scripts']);
+  assert.equal(report.checks.map((check) => check.name), ['widgets', 'html-validate', 'links', 'seo', 'images', 'weight', 'template-leak', 'inline-scripts']);
   assert.ok(report.checks.every((check) => check.passed));
 });
 

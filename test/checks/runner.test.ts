@@ -88,10 +88,10 @@ test('every page is checked on the first run, none on an unchanged second run', 
   await writeOut(ctx, tree(5));
   const first = await runChecks(options(ctx));
   assert.ok(first.passed, JSON.stringify(first.problems));
-  assert.equal(checkedCounts(first), { widgets: 5, 'html-validate': 5, links: 5, seo: 5, images: 5, 'template-leak': 5, 'inline-scripts': 5 });
+  assert.equal(checkedCounts(first), { widgets: 5, 'html-validate': 5, links: 5, seo: 5, images: 5, weight: 5, 'template-leak': 5, 'inline-scripts': 5 });
   const second = await runChecks(options(ctx));
   assert.ok(second.passed);
-  assert.equal(checkedCounts(second), { widgets: 0, 'html-validate': 0, links: 0, seo: 0, images: 0, 'template-leak': 0, 'inline-scripts': 0 });
+  assert.equal(checkedCounts(second), { widgets: 0, 'html-validate': 0, links: 0, seo: 0, images: 0, weight: 0, 'template-leak': 0, 'inline-scripts': 0 });
   assert.is(second.checks[0]!.cached, 5);
 });
 
