@@ -51,7 +51,7 @@ test('a missing bucket is named with its environment', async (ctx) => {
 test('a misspelt key: the unknown key at its own line with the key it was meant to be, then that key as missing', async (ctx) => {
   const message = await configError(ctx, '# Fixture site\n' + siteConfigYaml('fixture.test', 'fixture').replace('language: en-US', 'langauge: en-US'));
   assert.equal(message.split('\n').slice(1), [
-    '  sites/fixture.test/site.yaml:6: langauge: unknown key. Did you mean `language`? Allowed here: domain, shortName, title, description, language, ogImage, analytics, booking, nav, redirects, publish, dns, environments.',
+    '  sites/fixture.test/site.yaml:6: langauge: unknown key. Did you mean `language`? Allowed here: domain, shortName, title, description, language, ogImage, analytics, booking, nav, redirects, publish, build, dns, environments.',
     '  sites/fixture.test/site.yaml:6: language: is required (string) but missing. `langauge` on this line looks like a misspelling of it.',
   ]);
 });
