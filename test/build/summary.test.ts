@@ -75,4 +75,14 @@ test('a build that reused the previous output says how many pages it rendered; o
   assert.match(lines[6]!, 'queenofsandiego.com: dist/production/queenofsandiego.com/ build 0123456789abcdef · report');
 });
 
+test('the heaviest page is named against the page-weight budget under the table', () => {
+  const pages = [
+    { file: 'index.html', bytes: 9_106, html: 3_075, css: 0, js: 0, images: 6_031, lazyImages: 0, contributors: [], external: [] },
+    { file: 'what-does-86d-mean/index.html', bytes: 11_166, html: 11_166, css: 0, js: 0, images: 0, lazyImages: 0, contributors: [], external: [] },
+  ];
+  const text = formatBuildSummary([row('86from.com', [check('weight')], { weights: { budget: 80 * 1024, warning: 50 * 1024, measured: '', pages } })], '/repo');
+  assert.match(text, 'weight');
+  assert.match(text, '86from.com: dist/production/86from.com/ build 0123456789abcdef · heaviest page what-does-86d-mean/index.html 10.9 KiB of 80.0 KiB · report');
+});
+
 test.run();
