@@ -135,6 +135,19 @@ test('the stylesheets are inlined into <head> (comments removed, site.css after 
   assert.match(html, /<link rel="icon" href="assets\/icon\.[0-9a-f]{8}\.svg" type="image\/svg\+xml">/);
 });
 
+test('inlined CSS over 14 KiB is a warning (once per site); a stylesheet that would close the <style> fails the build', async (ctx) => {
+  const rule = (index: number) => `.rule-${index} { color: #${String(index).padStart(6, '0')}; margin: ${index}px; }\n`;
+  await ctx.tmp.write({ ...fixtureSite({ pages: { 'content/about.md': page('About', 'A second page, so the warning is seen to come once for the site.', 'page.njk', 'Hello.') } }), 'sites/fixture.test/assets/site.css': Array.from({ length: 400 }, (_, index) => rule(index)).join('') });
+  const warnings: string[] = [];
+  await buildSites({ workspace: workspaceAt(ctx.tmp.dir), envName: 'production', sites: [], logger: { info() {}, warn: (message) => warnings.push(message) } });
+  const large = warnings.filter((warning) => warning.includes('inlined stylesheets'));
+  assert.is(large.length, 1, warnings.join('\n'));
+  assert.match(large[0]!, /^fixture\.test: the inlined stylesheets \(\/assets\/base\.css, \/assets\/site\.css\) are \d+ bytes, over 14336: every page carries them in its HTML; consider inlining only the critical CSS/);
+  await ctx.tmp.write({ 'sites/fixture.test/assets/site.css': 'a { color: red; }\n</style><script>alert(1)</script>\n' });
+  const error = await rejects(() => build(ctx), BuildError);
+  assert.match(error.message, 'sites/fixture.test/assets/site.css contains "</style", which would end the inlined <style> early');
+});
+
 test('every real site has its Open Graph image (1200×630 PNG), its icon, and artwork used on its home page', async () => {
   for (const site of await loadAllSites(workspaceAt(repoRoot))) {
     const og = path.join(site.dir, 'assets', site.ogImage.replace(/^\/assets\//, ''));
