@@ -27,7 +27,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Check, PageInput, PageResult, PageWeightOptions, SiteInput } from './check.ts';
+import type { Check, CheckSettings, PageInput, PageResult, PageWeightOptions, SiteInput } from './check.ts';
 import { classify } from './links.ts';
 import type { ParsedElement } from './parsed-page.ts';
 import type { Problem } from './problem.ts';
@@ -155,7 +155,7 @@ function rels(element: ParsedElement): string[] {
   return (element.attributes['rel'] ?? '').toLowerCase().split(/\s+/);
 }
 
-export function weightPage(page: PageInput, settings: Parameters<NonNullable<Check['page']>>[1]): PageResult {
+export function weightPage(page: PageInput, settings: CheckSettings): PageResult {
   const references: WeightReference[] = [];
   const external = new Set<string>();
   const add = (url: string | undefined, kind: ResourceKind, lazy: boolean) => {
