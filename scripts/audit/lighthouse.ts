@@ -9,7 +9,8 @@
  * online; Lighthouse does not count a request it blocked as a console error.
  * The policy is the site's own but for `'self'` added to connect-src:
  * Lighthouse fetches /robots.txt from inside the page, and without it
- * reports the file missing (GoogleChrome/lighthouse#4386).
+ * reports the file missing (GoogleChrome/lighthouse#4386). A page marked
+ * noindex on purpose (404.html) is scored for SEO without is-crawlable.
  *
  * Prints one row per page (the four category scores, LCP, CLS, TBT), writes
  * each HTML report to .cache/audit/<domain>/<page>.html, and exits 1 with the
@@ -17,7 +18,7 @@
  *
  *   npm run audit:pages [-- --site sailjada] [--page /book/] [--out dir]
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { launch, type LaunchedChrome } from 'chrome-launcher';
@@ -46,6 +47,8 @@ export interface PageScore {
   cls: number | null;
   tbtMs: number | null;
   report: string;
+  /** The page asks not to be indexed: its SEO score leaves out is-crawlable. */
+  noindex: boolean;
   /** Failing audits of the categories under their threshold, as "category: audit id (score)". */
   failing: string[];
   runtimeError?: string;
@@ -83,16 +86,32 @@ async function auditPage(chrome: LaunchedChrome, url: string): Promise<{ lhr: im
   return { lhr: result.lhr, html };
 }
 
-function scoreOf(lhr: import('lighthouse').Result, id: Category): number | null {
-  const score = lhr.categories[id]?.score;
-  return typeof score === 'number' ? Math.round(score * 100) : null;
+/**
+ * A page marked noindex on purpose (the 404 page, which CloudFront serves
+ * for every missing path) fails is-crawlable by design; its SEO score is
+ * computed the way Lighthouse does — the weighted mean of the category's
+ * audits — without that one audit, and marked in the table.
+ */
+export const NOINDEX_EXEMPT_AUDIT = 'is-crawlable';
+
+function scoreOf(lhr: import('lighthouse').Result, id: Category, noindex: boolean): number | null {
+  const category = lhr.categories[id];
+  if (!category) return null;
+  if (id === 'seo' && noindex) {
+    const refs = category.auditRefs.filter((ref) => ref.weight > 0 && ref.id !== NOINDEX_EXEMPT_AUDIT && lhr.audits[ref.id]?.score !== null && lhr.audits[ref.id]?.score !== undefined);
+    const total = refs.reduce((sum, ref) => sum + ref.weight, 0);
+    if (total === 0) return null;
+    return Math.round((refs.reduce((sum, ref) => sum + ref.weight * lhr.audits[ref.id]!.score!, 0) / total) * 100);
+  }
+  return typeof category.score === 'number' ? Math.round(category.score * 100) : null;
 }
 
-function failingAudits(lhr: import('lighthouse').Result, id: Category): string[] {
+function failingAudits(lhr: import('lighthouse').Result, id: Category, noindex: boolean): string[] {
   const category = lhr.categories[id];
   if (!category) return [];
   return category.auditRefs
     .filter((ref) => ref.weight > 0)
+    .filter((ref) => !(id === 'seo' && noindex && ref.id === NOINDEX_EXEMPT_AUDIT))
     .map((ref) => lhr.audits[ref.id]!)
     .filter((audit) => audit.score !== null && audit.score < 1 && audit.scoreDisplayMode !== 'informative' && audit.scoreDisplayMode !== 'notApplicable' && audit.scoreDisplayMode !== 'manual')
     .map((audit) => `${id}: ${audit.id} (${Math.round((audit.score ?? 0) * 100)})${audit.displayValue ? ` ${audit.displayValue}` : ''}`);
@@ -108,7 +127,7 @@ export function formatTable(pages: readonly PageScore[]): string {
     const below = new Set(belowThreshold(page));
     return [
       `${page.domain}${page.pathname}`,
-      ...CATEGORIES.map((id) => `${page.scores[id] ?? '–'}${below.has(id) ? '*' : ''}`),
+      ...CATEGORIES.map((id) => `${page.scores[id] ?? '–'}${id === 'seo' && page.noindex ? 'ⁿ' : ''}${below.has(id) ? '*' : ''}`),
       page.lcpMs === null ? '–' : `${(page.lcpMs / 1000).toFixed(2)} s`,
       page.cls === null ? '–' : page.cls.toFixed(3),
       page.tbtMs === null ? '–' : `${Math.round(page.tbtMs)} ms`,
@@ -138,11 +157,13 @@ export async function auditPages(options: Options, log: (line: string) => void):
           const { lhr, html } = await auditPage(chrome, `${server.url}${pathname}`);
           await mkdir(path.dirname(report), { recursive: true });
           await writeFile(report, html);
+          const noindex = /<meta name="robots" content="[^"]*noindex/i.test(await readFile(path.join(result.outputDir, pathname.endsWith('/') ? `${pathname}index.html` : pathname), 'utf8'));
           const numeric = (id: string) => (typeof lhr.audits[id]?.numericValue === 'number' ? lhr.audits[id]!.numericValue! : null);
           const page: PageScore = {
             domain,
             pathname,
-            scores: Object.fromEntries(CATEGORIES.map((id) => [id, scoreOf(lhr, id)])) as Record<Category, number | null>,
+            scores: Object.fromEntries(CATEGORIES.map((id) => [id, scoreOf(lhr, id, noindex)])) as Record<Category, number | null>,
+            noindex,
             lcpMs: numeric('largest-contentful-paint'),
             cls: numeric('cumulative-layout-shift'),
             tbtMs: numeric('total-blocking-time'),
@@ -150,7 +171,7 @@ export async function auditPages(options: Options, log: (line: string) => void):
             failing: [],
             runtimeError: lhr.runtimeError ? `${lhr.runtimeError.code}: ${lhr.runtimeError.message}` : undefined,
           };
-          page.failing = belowThreshold(page).flatMap((id) => failingAudits(lhr, id));
+          page.failing = belowThreshold(page).flatMap((id) => failingAudits(lhr, id, noindex));
           scores.push(page);
           log(`  ${domain}${pathname}  ${CATEGORIES.map((id) => `${LABELS[id]} ${page.scores[id] ?? '–'}`).join('  ')}  (${((Date.now() - pageStarted) / 1000).toFixed(1)} s)`);
         }
@@ -171,7 +192,7 @@ async function main(): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const pages = await auditPages(options, log);
   process.stdout.write(`\n${formatTable(pages)}\n\n`);
-  process.stdout.write(`Thresholds: ${CATEGORIES.map((id) => `${LABELS[id]} ${THRESHOLDS[id]}`).join(', ')} (* = below). HTML reports: ${path.relative(process.cwd(), options.outDir) || '.'}/<site>/<page>.html\n`);
+  process.stdout.write(`Thresholds: ${CATEGORIES.map((id) => `${LABELS[id]} ${THRESHOLDS[id]}`).join(', ')} (* = below; ⁿ = a noindex page, scored without ${NOINDEX_EXEMPT_AUDIT}). HTML reports: ${path.relative(process.cwd(), options.outDir) || '.'}/<site>/<page>.html\n`);
   const failing = pages.filter((page) => belowThreshold(page).length > 0 || page.runtimeError);
   if (pages.length === 0) {
     process.stdout.write('No page was audited.\n');
