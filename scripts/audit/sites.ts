@@ -31,6 +31,8 @@ export interface AuditBuildOptions {
   /** Where encoded images are kept between runs; defaults to the repository's .cache/audit/build. */
   cacheDir?: string;
   root?: string;
+  /** Runs on the copy before the build, with its root: a test can point a site's booking endpoint at a local server. */
+  prepare?: (workspaceRoot: string) => Promise<void>;
 }
 
 /** The real sites (a copy of sites/, shared-layouts/, widgets/) built in a temporary folder. */
@@ -42,6 +44,7 @@ export async function buildForAudit(options: AuditBuildOptions = {}): Promise<Au
     for (const part of ['sites', 'shared-layouts', 'widgets']) {
       await cp(path.join(root, part), path.join(dir, part), { recursive: true });
     }
+    await options.prepare?.(dir);
     const workspace = { ...workspaceAt(dir), cacheDir: options.cacheDir ?? path.join(root, '.cache', 'audit', 'build') };
     const results = await buildSites({ workspace, envName: options.envName ?? 'production', sites: options.sites ?? [], distDir: path.join(dir, 'dist'), logger: { info() {}, warn() {} } });
     return { results, cleanup };
