@@ -2,10 +2,10 @@
  * axe-core (4.14) in Debian's Chromium on every page of the three real
  * sites, built for production and served from 127.0.0.1 under their security
  * headers, at a phone and a desktop width, and on the booking widget in each
- * of its states on the real booking pages (sailjada.com/book/ and
- * queenofsandiego.com/book/): loading, open dates, the form with validation
- * errors, submitted, unavailable (the placeholder endpoint the real sites
- * have today) and the endpoint failing.
+ * of its states on the real pages that carry it (sailjada.com/book/,
+ * queenofsandiego.com/book/, 86from.com/what-does-86d-mean/): loading,
+ * open dates, the form with validation errors, submitted, unavailable (the
+ * placeholder endpoint the real sites have today) and the endpoint failing.
  *
  * Any violation of serious or critical impact fails the test, named by page,
  * state, rule, the elements' selectors and the rule's help URL; moderate and
@@ -15,7 +15,7 @@
  * Content-Security-Policy does not govern, so the pages keep their real
  * policy. Requests to other hosts (the GA4 tag) are aborted: nothing leaves
  * the machine. For the widget states, a second build of the two booking
- * sites points booking.endpoint at the local booking server (the real
+ * sites with the widget points booking.endpoint at the local booking server (the real
  * BookingAutomation.gs behind HTTP); their policy then allows that origin.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -37,7 +37,13 @@ const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8'
 const FAILING: readonly ImpactValue[] = ['serious', 'critical'];
 const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1366, height: 900 } } as const;
 type ViewportName = keyof typeof VIEWPORTS;
-const BOOKING_SITES = ['sailjada.com', 'queenofsandiego.com'];
+/** The pages that carry the booking widget (a test below checks this against the build). */
+const WIDGET_PAGES: ReadonlyArray<readonly [domain: string, pathname: string]> = [
+  ['86from.com', '/what-does-86d-mean/'],
+  ['queenofsandiego.com', '/book/'],
+  ['sailjada.com', '/book/'],
+];
+const BOOKING_SITES = [...new Set(WIDGET_PAGES.map(([domain]) => domain))];
 
 interface Ctx {
   tmp: TempDir;
@@ -167,6 +173,7 @@ for (const domain of REAL_DOMAINS) {
     const paths = await pagePaths(result!.outputDir);
     assert.ok(paths.length >= 4, `${domain} has ${paths.length} pages`);
     const findings: Finding[] = [];
+    /** "pathname state" of every page with the widget, at each width. */
     const widgetStates: string[] = [];
     await withServer(ctx.real, domain, async (server) => {
       for (const viewport of Object.keys(VIEWPORTS) as ViewportName[]) {
@@ -193,6 +200,8 @@ for (const domain of REAL_DOMAINS) {
     });
     // The real endpoints are placeholders: on the real pages the widget is in its "unavailable" state.
     for (const state of widgetStates) assert.match(state, / unavailable$/, 'the real widget says booking is not open yet');
+    const withWidget = [...new Set(widgetStates.map((state) => state.split(' ')[0]!))].sort();
+    assert.equal(withWidget, WIDGET_PAGES.filter(([site]) => site === domain).map(([, pathname]) => pathname), 'the widget pages this test drives through every state are the ones the build has');
     judge(findings, domain);
   });
 }
@@ -234,8 +243,8 @@ const STATES: Record<string, { hold?: boolean; down?: boolean; reach(page: Page)
   'endpoint failing': { down: true, reach: (page) => waitForState(page, 'error') },
 };
 
-for (const domain of BOOKING_SITES) {
-  test(`${domain}/book/: the booking widget in every state, at phone and desktop width`, async (ctx) => {
+for (const [domain, pathname] of WIDGET_PAGES) {
+  test(`${domain}${pathname}: the booking widget in every state, at phone and desktop width`, async (ctx) => {
     const findings: Finding[] = [];
     for (const viewport of Object.keys(VIEWPORTS) as ViewportName[]) {
       const context = await openContext(ctx.browser, viewport);
@@ -243,9 +252,9 @@ for (const domain of BOOKING_SITES) {
         // Unavailable: the real site, whose endpoint is still a placeholder.
         await withServer(ctx.real, domain, async (server) => {
           const page = await context.newPage();
-          await page.goto(`${server.url}/book/`);
+          await page.goto(`${server.url}${pathname}`);
           await waitForState(page, 'unavailable');
-          findings.push(...(await axe(page, `${domain}/book/ unavailable (${viewport})`)));
+          findings.push(...(await axe(page, `${domain}${pathname} unavailable (${viewport})`)));
           await page.close();
         });
         await withServer(ctx.booking, domain, async (server) => {
@@ -261,9 +270,9 @@ for (const domain of BOOKING_SITES) {
               });
             }
             try {
-              await page.goto(`${server.url}/book/`);
+              await page.goto(`${server.url}${pathname}`);
               await state.reach(page);
-              findings.push(...(await axe(page, `${domain}/book/ ${name} (${viewport})`)));
+              findings.push(...(await axe(page, `${domain}${pathname} ${name} (${viewport})`)));
             } finally {
               release();
               await page.close();
@@ -275,7 +284,7 @@ for (const domain of BOOKING_SITES) {
         await context.close();
       }
     }
-    judge(findings, `${domain}/book/ widget states`);
+    judge(findings, `${domain}${pathname} widget states`);
   });
 }
 
