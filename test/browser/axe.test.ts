@@ -14,8 +14,8 @@
  * axe is evaluated through DevTools (page.evaluate), which the page's
  * Content-Security-Policy does not govern, so the pages keep their real
  * policy. Requests to other hosts (the GA4 tag) are aborted: nothing leaves
- * the machine. For the widget states, a second build of the two booking
- * sites with the widget points booking.endpoint at the local booking server (the real
+ * the machine. For the widget states, a second build of the sites with the
+ * widget points their booking.endpoint at the local booking server (the real
  * BookingAutomation.gs behind HTTP); their policy then allows that origin.
  */
 import { readFile, writeFile } from 'node:fs/promises';
