@@ -37,7 +37,7 @@ export function contactFactNames(facts: Facts): string[] {
 /** Phrases with which a page asks the visitor to get in touch. */
 const CONTACT_REQUEST = /\b(?:contact us|(?:ask|reach|call|phone|e-?mail|write to|text) us|get in touch)\b/gi;
 
-/** The visible text of a page: no scripts, styles, templates' script, tags or entities. */
+/** The visible text of a page, one line per block: no head, scripts, styles, templates, tags or entities. */
 export function visibleText(html: string): string {
   return html
     .replace(/<script\b[\s\S]*?<\/script>/gi, ' ')
@@ -45,15 +45,19 @@ export function visibleText(html: string): string {
     .replace(/<template\b[\s\S]*?<\/template>/gi, ' ')
     .replace(/<head\b[\s\S]*?<\/head>/gi, ' ')
     .replace(/<!--[\s\S]*?-->/g, ' ')
+    // A block's end ends a line, so list items and paragraphs stay apart.
+    .replace(/<\/?(?:p|li|h[1-6]|dt|dd|div|section|article|header|footer|nav|main|tr|td|th|br|blockquote|figcaption|ul|ol|dl|table|form|fieldset|legend|label|button|noscript)\b[^>]*>/gi, '\n')
     .replace(/<[^>]+>/g, ' ')
     .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
     .replace(/&#39;|&#x27;|&rsquo;/g, "'")
     .replace(/&quot;/g, '"')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
-    .replace(/\s+/g, ' ')
-    .trim();
+    .replace(/&amp;/g, '&')
+    .split('\n')
+    .map((line) => line.replace(/\s+/g, ' ').trim())
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** Each place a page's text asks the visitor to contact the business, as the sentence around it. */
@@ -62,9 +66,9 @@ export function contactRequests(html: string): string[] {
   const found: string[] = [];
   for (const match of text.matchAll(CONTACT_REQUEST)) {
     const at = match.index ?? 0;
-    const start = Math.max(text.lastIndexOf('. ', at) + 2, at - 80, 0);
-    const endDot = text.indexOf('.', at + match[0].length);
-    const end = endDot === -1 ? Math.min(text.length, at + 80) : Math.min(endDot + 1, at + 120);
+    const start = Math.max(text.lastIndexOf('. ', at) + 2, text.lastIndexOf('\n', at) + 1, at - 80, 0);
+    const ends = [text.indexOf('.', at + match[0].length) + 1, text.indexOf('\n', at), text.length].filter((end) => end > at);
+    const end = Math.min(...ends, at + 120);
     found.push(text.slice(start, end).trim());
   }
   return found;
