@@ -48,7 +48,7 @@ test("86from.com/what-does-86d-mean/ is a finished article: title, description, 
 test('business facts never appear as invented values: unfilled ones use the neutral wording in production', async (ctx) => {
   const page = await html(ctx, 'production', 'sailjada.com/charters/index.html');
   assert.not.match(page, 'fact-unfilled');
-  assert.match(page, 'shown for each date in the booking form');
+  assert.match(page, 'Price: not listed online yet.');
   assert.not.match(page, /\$\d/); // no price typed into prose
 });
 
