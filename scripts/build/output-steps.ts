@@ -7,6 +7,7 @@ import type { BuildContext } from './context.ts';
 import { widgetOutputSteps } from '../widgets/output-checks.ts';
 import { checkStep } from '../checks/check-step.ts';
 import { redirectStep } from './redirects.ts';
+import { contactStep } from './contact-step.ts';
 
 export interface BuiltPage {
   /** Path inside the output tree, e.g. `what-does-86d-mean/index.html`. */
@@ -22,4 +23,4 @@ export interface OutputStep {
 }
 
 /** In order. */
-export const outputSteps: OutputStep[] = [...widgetOutputSteps, redirectStep, checkStep];
+export const outputSteps: OutputStep[] = [...widgetOutputSteps, redirectStep, contactStep, checkStep];

@@ -4,6 +4,7 @@
  *   resolve targets   config, environment, placeholders, shared buckets — no disk, no network
  *   preflight         credentials (expiry), caller identity, buckets, distributions (preflight.ts)
  *   build             every selected site for the environment, with every check (a failure stops here)
+ *   contact           production only: pages that ask visitors to contact the site need a filled contact fact
  *   staging gate      production only: staging must serve this source (staging-gate.ts)
  *   lock              one publish per site and environment (lock.ts; not for a dry run)
  *   plan              per site: local files × remote listing (× invalidations in progress) → a plan value (reads only)
@@ -22,6 +23,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildRecord } from '../build/build-record.ts';
 import { buildSites } from '../build/build-sites.ts';
+import { contactProblem, contactRequestsIn } from '../build/contact.ts';
+import { loadFacts } from '../build/facts.ts';
 import type { Logger } from '../build/context.ts';
 import { isPlaceholder, type EnvironmentConfig } from '../config/schema.ts';
 import { environmentOf, isProduction, loadAllSites, placeholdersIn, selectSites, type SiteConfig, type Workspace } from '../config/sites.ts';
@@ -139,6 +142,20 @@ export async function publishSites(options: PublishOptions): Promise<PublishOutc
     distDir: options.distDir,
     logger: options.logger,
   });
+
+  // Pages that ask visitors to contact the site ("contact us", "call us")
+  // while facts.yaml fills no way to do so: production refuses (the build
+  // only warns, so previews and CI builds still pass).
+  if (isProduction(options.envName)) {
+    const problems: string[] = [];
+    for (const build of builds) {
+      const { facts, file } = await loadFacts(build.site.dir, options.workspace.root);
+      const problem = contactProblem(build.site.domain, file, facts, await contactRequestsIn(build.outputDir, build.pages, facts));
+      if (problem) problems.push(problem);
+    }
+    if (problems.length > 0) throw new ConfigError(`Nothing was published to ${options.envName}:
+${problems.join('\n')}`);
+  }
 
   // Staging gate: after the build (it compares the build's source digest),
   // before the lock and any write.

@@ -30,6 +30,12 @@ interface Ctx {
 
 const test = suite<Ctx>('booking widget in Chromium');
 const XSS_NOTE = '<img src=x onerror=alert(1)>';
+const CONTACT_EMAIL = 'hello@fixture.test';
+const CONTACT_PHONE = '+1 619 555 0100';
+/** Enough text before and after the widget that the page scrolls on a desktop screen too. */
+const FILLER = Array.from({ length: 12 }, (_, index) => `Paragraph ${index + 1} about the sail: the bay, the breeze, the skyline and the boat, long enough to wrap over a few lines on a phone.`).join('\n\n');
+const FACTS = `contactEmail:\n  label: E-mail address for booking questions\n  value: ${CONTACT_EMAIL}\n  unknown: an e-mail address we will publish here\nphone:\n  label: Phone number\n  value: "${CONTACT_PHONE}"\n  unknown: a phone number we will publish here\n`;
+const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
 
 test.before(async (ctx) => {
   ctx.booking = await startBookingServer();
@@ -37,7 +43,8 @@ test.before(async (ctx) => {
   await copySharedParts(ctx.tmp.dir);
   const tree = fixtureSite({
     pages: {
-      'content/book.md': pageSource('Book a sail', 'Open dates for a sail, with the booking widget in the middle of the page.', 'page.njk', '## Open dates\n\n{% bookingWidget %}\n\n## Afterwards\n\nSee you on the water.'),
+      'content/book.md': pageSource('Book a sail', 'Open dates for a sail, with the booking widget in the middle of the page.', 'page.njk', `${FILLER}\n\n## Open dates\n\n{% bookingWidget %}\n\n## Afterwards\n\n${FILLER}`),
+      'facts.yaml': FACTS,
     },
   });
   const config = 'sites/fixture.test/site.yaml';
@@ -103,6 +110,42 @@ async function submitAndWait(ctx: Ctx, state: string): Promise<void> {
   await ctx.page.waitForSelector(`[data-widget="booking"][data-state="${state}"]`);
 }
 
+/**
+ * Waits for focus to reach an element matching `selector` (the message or
+ * confirmation the visitor must read) and checks it is entirely on screen;
+ * returns its text.
+ */
+async function focusedInView(ctx: Ctx, selector: string): Promise<string> {
+  await ctx.page.waitForFunction((wanted) => document.activeElement instanceof HTMLElement && document.activeElement.matches(wanted), selector, { timeout: 5000 });
+  const where = await ctx.page.evaluate(() => {
+    const box = document.activeElement!.getBoundingClientRect();
+    return { top: Math.round(box.top), bottom: Math.round(box.bottom), viewport: window.innerHeight, scrolled: Math.round(window.scrollY) };
+  });
+  assert.ok(where.top >= 0 && where.bottom <= where.viewport, `the focused ${selector} is on screen: ${JSON.stringify(where)}`);
+  return ctx.page.evaluate(() => (document.activeElement as HTMLElement).innerText);
+}
+
+/** The form's message sits with the submit button: in the same block, right below it. */
+async function assertNextToButton(ctx: Ctx): Promise<void> {
+  const gap = await ctx.page.evaluate(() => {
+    const button = document.querySelector('[data-widget="booking"] button[type="submit"]')!.getBoundingClientRect();
+    const message = document.activeElement!.getBoundingClientRect();
+    return Math.round(message.top - button.bottom);
+  });
+  assert.ok(gap >= 0 && gap < 80, `the message is just below the button (${gap}px)`);
+  assert.is(await ctx.page.evaluate(() => Boolean(document.activeElement!.closest('.booking-actions'))), true, 'inside the button\'s block');
+}
+
+async function openAt(ctx: Ctx, viewport: { width: number; height: number }, state = 'ready'): Promise<void> {
+  await ctx.page.setViewportSize(viewport);
+  await openBookingPage(ctx, state);
+}
+
+/** A POST answered by `answer` instead of the booking server; GETs go through. */
+async function routePosts(ctx: Ctx, answer: (route: import('playwright-core').Route) => Promise<void> | void): Promise<void> {
+  await ctx.page.route(`${ctx.booking.endpoint}*`, (route) => (route.request().method() === 'POST' ? answer(route) : route.continue()));
+}
+
 const bookings = (ctx: Ctx) => (ctx.booking.backend.world.sheets.get('Bookings') ?? []).slice(1);
 const posts = (ctx: Ctx) => ctx.booking.requests.filter((request) => request.startsWith('POST'));
 
@@ -150,8 +193,26 @@ test('invalid input is explained next to each field and nothing is sent', async 
     'Please enter a valid e-mail address, like name@example.com.',
     'Please enter a number of guests from 1 to 6.',
   ]);
-  assert.is(await widget(ctx).locator('input[name="email"]').getAttribute('aria-invalid'), 'true');
-  assert.match(await widget(ctx).locator('[role="alert"]').innerText(), 'Please check the highlighted fields.');
+  for (const [name, message] of [['name', 'Please enter your name.'], ['email', 'Please enter a valid e-mail address, like name@example.com.'], ['partySize', 'Please enter a number of guests from 1 to 6.']] as const) {
+    const input = widget(ctx).locator(`[name="${name}"]`);
+    assert.is(await input.getAttribute('aria-invalid'), 'true', name);
+    const described = await input.getAttribute('aria-describedby');
+    assert.ok(described, `${name} has aria-describedby`);
+    assert.is((await ctx.page.locator(`[id="${described}"]`).innerText()).trim(), message, `${name} is described by its message`);
+    const label = await input.evaluate((element) => (element as HTMLInputElement).labels![0]!.innerText.trim());
+    assert.not.match(label, message, `${name}'s label does not contain its error`);
+  }
+  const fieldset = widget(ctx).locator('fieldset');
+  assert.is(await fieldset.getAttribute('aria-invalid'), 'true');
+  assert.is((await ctx.page.locator(`[id="${await fieldset.getAttribute('aria-describedby')}"]`).innerText()).trim(), 'Please choose a date and time.');
+  assert.is(await widget(ctx).locator('textarea[name="note"]').getAttribute('aria-describedby'), null, 'a valid field is described by nothing');
+  const summary = await focusedInView(ctx, '.booking-error');
+  assert.match(summary, 'Please check the highlighted fields: date and time, your name, e-mail address, number of guests.');
+  await assertNextToButton(ctx);
+  await fillForm(ctx, { name: 'Ada', email: 'ada@example.com', partySize: '2' });
+  await submitAndWait(ctx, 'invalid');
+  assert.is(await widget(ctx).locator('input[name="email"]').getAttribute('aria-invalid'), null, 'a corrected field is no longer invalid');
+  assert.is(await widget(ctx).locator('input[name="email"]').getAttribute('aria-describedby'), null);
   assert.is(posts(ctx).length, before);
 });
 
@@ -184,10 +245,16 @@ test('an endpoint that is down is explained, and "Try again" recovers when it is
   await openBookingPage(ctx, 'error');
   assert.match(await widget(ctx).locator('[role="alert"]').innerText(), 'We could not reach the booking system, so nothing has been booked.');
   assert.ok(await widget(ctx).locator('form').isHidden());
+  assert.match(await widget(ctx).locator('[role="alert"]').innerText(), `You can also reach us: e-mail ${CONTACT_EMAIL} or call ${CONTACT_PHONE}.`);
+  assert.is(await widget(ctx).locator(`a[href="mailto:${CONTACT_EMAIL}"]`).count(), 1);
+  assert.is(await widget(ctx).locator('a[href="tel:+16195550100"]').count(), 1);
+  await widget(ctx).locator('[data-action="retry"]').click();
+  await focusedInView(ctx, '.booking-error', );
   ctx.booking.setDown(false);
   await widget(ctx).locator('[data-action="retry"]').click();
   await ctx.page.waitForSelector('[data-widget="booking"][data-state="ready"]');
   assert.ok(await widget(ctx).locator('form').isVisible());
+  await focusedInView(ctx, 'input[name="slotId"]');
 });
 
 test('a backend failure while booking is shown to the visitor, and nothing is booked', async (ctx) => {
@@ -229,9 +296,102 @@ test('with a placeholder endpoint the widget says booking is not open yet, and c
   ctx.page.on('request', (request) => requests.push(request.url()));
   await ctx.page.goto(`${ctx.unopened.url}/book/`);
   await ctx.page.waitForSelector('[data-widget="booking"][data-state="unavailable"]');
-  assert.match(await widget(ctx).locator('[role="alert"]').innerText(), 'Online booking is not open yet. Please contact us to book.');
+  const text = await widget(ctx).locator('[role="alert"]').innerText();
+  assert.is(text.trim(), 'Online booking is not open yet.', 'no "contact us" on a site whose contact facts are unfilled');
+  assert.not.match(await widget(ctx).innerText(), /contact|reach us/i);
   assert.ok(await widget(ctx).locator('form').isHidden());
   assert.equal(requests.filter((url) => !url.startsWith(ctx.unopened.url)), []);
 });
+
+// Each outcome of pressing "Book this time", on a phone and on a desktop
+// screen: the message or confirmation is next to the button (or where the
+// form was), on screen, and has focus, so the visitor sees that something
+// happened and a screen reader reads it.
+const VISITOR = { name: 'Ada Lovelace', email: 'ada@example.com', partySize: '2' };
+for (const [device, viewport] of Object.entries(VIEWPORTS)) {
+  const day = device === 'phone' ? '2025-06-20' : '2025-06-21';
+
+  test(`${device}: an HTTP 500 while booking is shown next to the button, on screen, with focus; nothing is booked`, async (ctx) => {
+    await openAt(ctx, viewport);
+    const before = bookings(ctx).length;
+    await routePosts(ctx, (route) => route.fulfill({ status: 500, contentType: 'text/html', headers: { 'Access-Control-Allow-Origin': '*' }, body: '<!doctype html><title>Error</title><p>Internal error' }));
+    await fillForm(ctx, { slot: `${day}T10:00`, ...VISITOR });
+    await submitAndWait(ctx, 'error');
+    const text = await focusedInView(ctx, '.booking-error[role="alert"]');
+    assert.match(text, 'We could not reach the booking system, so nothing has been booked.');
+    assert.match(text, `You can also reach us: e-mail ${CONTACT_EMAIL} or call ${CONTACT_PHONE}.`);
+    await assertNextToButton(ctx);
+    assert.is(bookings(ctx).length, before);
+  });
+
+  test(`${device}: a network failure while booking is shown next to the button, on screen, with focus`, async (ctx) => {
+    await openAt(ctx, viewport);
+    await routePosts(ctx, (route) => route.abort('failed'));
+    await fillForm(ctx, { slot: `${day}T10:00`, ...VISITOR });
+    await submitAndWait(ctx, 'error');
+    assert.match(await focusedInView(ctx, '.booking-error[role="alert"]'), 'We could not reach the booking system, so nothing has been booked.');
+    await assertNextToButton(ctx);
+  });
+
+  test(`${device}: a booking the backend does not answer within the timeout says it may or may not have gone through, with focus`, async (ctx) => {
+    await ctx.page.clock.install();
+    await openAt(ctx, viewport);
+    await routePosts(ctx, () => undefined); // never answered
+    await fillForm(ctx, { slot: `${day}T10:00`, ...VISITOR });
+    await widget(ctx).locator('button[type="submit"]').click();
+    await ctx.page.waitForSelector('[data-widget="booking"][data-state="submitting"]');
+    assert.match(await widget(ctx).locator('[data-part="progress"]').innerText(), 'Booking your time…');
+    assert.is(await widget(ctx).locator('button[type="submit"]').evaluate((button) => button === document.activeElement), true, 'the button keeps focus while the booking is sent');
+    await ctx.page.clock.runFor(20_001);
+    await ctx.page.waitForSelector('[data-widget="booking"][data-state="error"]');
+    const text = await focusedInView(ctx, '.booking-error[role="alert"]');
+    assert.match(text, 'The booking system did not answer in time. Your booking may or may not have gone through: please check your e-mail for a confirmation before you try again.');
+    await assertNextToButton(ctx);
+  });
+
+  test(`${device}: a submit with no time picked says so next to the button, with focus, and the time list is described by its error`, async (ctx) => {
+    await openAt(ctx, viewport);
+    await fillForm(ctx, VISITOR);
+    await submitAndWait(ctx, 'invalid');
+    assert.is((await focusedInView(ctx, '.booking-error[role="alert"]')).trim(), 'Please choose a date and time.');
+    await assertNextToButton(ctx);
+    const fieldset = widget(ctx).locator('fieldset');
+    assert.is(await fieldset.getAttribute('aria-invalid'), 'true');
+    assert.is((await ctx.page.locator(`[id="${await fieldset.getAttribute('aria-describedby')}"]`).innerText()).trim(), 'Please choose a date and time.');
+  });
+
+  test(`${device}: a slot just taken is shown next to the button, with focus`, async (ctx) => {
+    await openAt(ctx, viewport);
+    const slot = `${day}T13:30`;
+    assert.is(ctx.booking.backend.doPost(JSON.stringify({ action: 'book', slotId: slot, name: 'Someone Else', email: 'else@example.com', partySize: 2 })).body.ok, true);
+    await fillForm(ctx, { slot, ...VISITOR });
+    await submitAndWait(ctx, 'error');
+    const text = await focusedInView(ctx, '.booking-error[role="alert"]');
+    assert.match(text, 'Sorry, that time was just booked by someone else. Please choose another time.');
+    assert.not.match(text, 'reach us', 'a taken slot needs another time, not the phone');
+    await assertNextToButton(ctx);
+  });
+
+  test(`${device}: the confirmation replaces the form, on screen, with focus`, async (ctx) => {
+    await openAt(ctx, viewport);
+    await fillForm(ctx, { slot: `${day}T17:00`, ...VISITOR });
+    await submitAndWait(ctx, 'booked');
+    assert.match(await focusedInView(ctx, '.booking-confirmation'), 'You are booked, Ada Lovelace.');
+  });
+
+  test(`${device}: with JavaScript off, only the noscript message shows, no "Loading"`, async (ctx) => {
+    const context = await ctx.browser.newContext({ javaScriptEnabled: false, viewport });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${ctx.site.url}/book/`);
+      const text = await page.locator('[data-widget="booking"]').innerText();
+      assert.not.match(text, /loading/i);
+      assert.is(text.trim(), 'Online booking needs JavaScript. Please turn it on to see the open dates and book.');
+      assert.not.match(await page.locator('main').innerText(), /loading/i);
+    } finally {
+      await context.close();
+    }
+  });
+}
 
 test.run();

@@ -49,7 +49,7 @@ test('business facts never appear as invented values: unfilled ones use the neut
   const page = await html(ctx, 'production', 'sailjada.com/charters/index.html');
   // The marker element, not the .fact-unfilled rule of the stylesheet inlined into every page.
   assert.not.match(page, 'class="fact-unfilled"');
-  assert.match(page, 'shown for each date in the booking form');
+  assert.match(page, 'Price: not listed online yet.');
   assert.not.match(page, /\$\d/); // no price typed into prose
 });
 

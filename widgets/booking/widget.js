@@ -17,15 +17,25 @@
   const PLACEHOLDER_PATTERN = /placeholder/i;
 
   const MESSAGES = {
-    unavailable: 'Online booking is not open yet. Please contact us to book.',
+    unavailable: 'Online booking is not open yet.',
     unreachable: 'We could not reach the booking system, so nothing has been booked. Please try again in a few minutes.',
+    timeout_loading: 'The booking system did not answer in time. Please try again in a few minutes.',
+    timeout: 'The booking system did not answer in time. Your booking may or may not have gone through: please check your e-mail for a confirmation before you try again.',
     server_error: 'The booking system had a problem, so nothing has been booked. Please try again in a few minutes.',
     busy: 'The booking system is busy. Please try again in a moment.',
     slot_taken: 'Sorry, that time was just booked by someone else. Please choose another time.',
     slot_unknown: 'That time is no longer offered. Please choose another time.',
     invalid_input: 'Please check the highlighted fields.',
-    fix_fields: 'Please check the highlighted fields.',
+    fix_fields: 'Please check the highlighted fields:',
   };
+
+  /** How each field is named in the summary next to the button. */
+  const FIELD_NAMES = { slotId: 'date and time', name: 'your name', email: 'e-mail address', partySize: 'number of guests', note: 'note' };
+
+  /** The messages after which the visitor may want another way to reach the business. */
+  const OFFER_CONTACT = ['unavailable', 'unreachable', 'timeout', 'server_error', 'busy'];
+
+  let widgetCount = 0;
 
   const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
@@ -74,6 +84,7 @@
     try {
       response = await fetch(url, Object.assign({ signal: controller.signal, credentials: 'omit' }, init));
     } catch (error) {
+      if (controller.signal.aborted) throw new BookingError('timeout', init.method === 'POST' ? MESSAGES.timeout : MESSAGES.timeout_loading);
       throw new BookingError('unreachable', MESSAGES.unreachable);
     } finally {
       clearTimeout(timer);
@@ -148,15 +159,31 @@
     return errors;
   }
 
+  /** "E-mail x or call y.", from the contact the site's settings carry (its filled contact facts); '' without one. */
+  function contactParts(settings) {
+    const contact = settings && settings.contact && typeof settings.contact === 'object' ? settings.contact : {};
+    const parts = [];
+    if (typeof contact.email === 'string' && contact.email) parts.push(['e-mail', contact.email, `mailto:${contact.email}`]);
+    if (typeof contact.phone === 'string' && contact.phone) parts.push(['call', contact.phone, `tel:${contact.phone.replace(/[^+\d]/g, '')}`]);
+    return parts;
+  }
+
   function start(root) {
     root.setAttribute('data-ready', '');
+    widgetCount += 1;
+    const prefix = `booking-${widgetCount}`;
     const settings = readSettings(root);
     const language = (settings && settings.language) || document.documentElement.lang || 'en-US';
     const part = (name) => root.querySelector(`[data-part="${name}"]`);
     const form = part('form');
     const submit = form.querySelector('button[type="submit"]');
+    const contact = contactParts(settings);
     let maxPartySize = 1;
     let slotsById = new Map();
+
+    root.querySelectorAll('[data-error-for]').forEach((element) => {
+      element.id = `${prefix}-error-${element.getAttribute('data-error-for')}`;
+    });
 
     function setState(state) {
       root.setAttribute('data-state', state);
@@ -164,35 +191,84 @@
 
     function showStatus(text) {
       const status = part('status');
+      if (!status) return;
       status.textContent = text;
       status.hidden = !text;
     }
 
-    function showMessage(text, retry) {
-      const holder = part('message');
-      holder.textContent = '';
-      if (!text) return;
-      const box = render(root, 'error', { message: text });
-      const button = box.querySelector('[data-action="retry"]');
-      if (retry) {
-        button.hidden = false;
-        button.addEventListener('click', retry);
+    /** Brings an element the visitor must read into view and gives it focus (it has tabindex="-1"). */
+    function bringToVisitor(element) {
+      element.scrollIntoView({ block: 'nearest' });
+      element.focus({ preventScroll: true });
+    }
+
+    function contactLine(box) {
+      const line = box.querySelector('[data-part="contact"]');
+      if (contact.length === 0) {
+        line.remove();
+        return;
       }
-      holder.appendChild(box);
+      line.hidden = false;
+      line.appendChild(document.createTextNode('You can also reach us: '));
+      contact.forEach(([verb, text, href], index) => {
+        if (index > 0) line.appendChild(document.createTextNode(' or '));
+        line.appendChild(document.createTextNode(`${verb} `));
+        const link = document.createElement('a');
+        link.href = href;
+        link.textContent = text;
+        line.appendChild(link);
+      });
+      line.appendChild(document.createTextNode('.'));
+    }
+
+    /**
+     * One message in a holder: the widget's top while the form is hidden,
+     * next to the button once it is shown. `focus` brings it to the visitor
+     * after something they did.
+     */
+    function showMessage(holderName, text, options) {
+      const opts = options || {};
+      ['message', 'form-message'].forEach((name) => {
+        part(name).textContent = '';
+      });
+      if (!text) return null;
+      const box = render(root, 'error', { message: text });
+      if (OFFER_CONTACT.indexOf(opts.code) !== -1) contactLine(box);
+      else box.querySelector('[data-part="contact"]').remove();
+      const button = box.querySelector('[data-action="retry"]');
+      if (opts.retry) {
+        button.hidden = false;
+        button.addEventListener('click', opts.retry);
+      } else {
+        button.remove();
+      }
+      part(holderName).appendChild(box);
+      if (opts.focus) bringToVisitor(box);
+      return box;
     }
 
     function showFieldErrors(errors) {
       root.querySelectorAll('[data-error-for]').forEach((element) => {
         const name = element.getAttribute('data-error-for');
-        const message = errors[name] || '';
+        const message = Object.prototype.hasOwnProperty.call(errors, name) ? String(errors[name] || '') : '';
         element.textContent = message;
         element.hidden = !message;
-        const input = form.elements.namedItem(name);
-        if (input && 'setAttribute' in input) {
-          if (message) input.setAttribute('aria-invalid', 'true');
-          else input.removeAttribute('aria-invalid');
+        const control = name === 'slotId' ? form.querySelector('[data-field="slotId"]') : form.elements.namedItem(name);
+        if (!control || !('setAttribute' in control)) return;
+        if (message) {
+          control.setAttribute('aria-invalid', 'true');
+          control.setAttribute('aria-describedby', element.id);
+        } else {
+          control.removeAttribute('aria-invalid');
+          control.removeAttribute('aria-describedby');
         }
       });
+    }
+
+    function fieldSummary(errors) {
+      const names = Object.keys(FIELD_NAMES).filter((name) => errors[name]);
+      if (names.length === 1) return errors[names[0]];
+      return `${MESSAGES.fix_fields} ${names.map((name) => FIELD_NAMES[name]).join(', ')}.`;
     }
 
     function showSlots(slots) {
@@ -212,10 +288,14 @@
       }
     }
 
-    async function loadAvailability() {
+    /** `retried`: the visitor pressed "Try again", so the outcome takes focus (the button they pressed is gone). */
+    async function loadAvailability(retried) {
+      const focus = retried === true;
       setState('loading');
       showStatus('Loading open dates…');
-      showMessage('');
+      showMessage('message', '');
+      if (focus) part('status').setAttribute('tabindex', '-1');
+      if (focus) part('status').focus();
       try {
         const body = await request(availabilityUrl(settings), { method: 'GET' });
         const slots = Array.isArray(body.slots) ? body.slots : [];
@@ -225,17 +305,21 @@
         showStatus('');
         if (slots.length === 0) {
           form.hidden = true;
-          part('status').replaceWith(render(root, 'empty', { siteName: settings.siteName }));
+          const empty = render(root, 'empty', { siteName: settings.siteName });
+          empty.setAttribute('tabindex', '-1');
+          part('status').replaceWith(empty);
           setState('empty');
+          if (focus) bringToVisitor(empty);
           return;
         }
         showSlots(slots);
         form.hidden = false;
         setState('ready');
+        if (focus) bringToVisitor(form.querySelector('input[name="slotId"]'));
       } catch (error) {
         showStatus('');
         form.hidden = true;
-        showMessage(error.message, loadAvailability);
+        showMessage('message', error.message, { code: error.code, retry: () => loadAvailability(true), focus });
         setState('error');
       }
     }
@@ -253,29 +337,42 @@
       };
     }
 
+    function showProgress(text) {
+      const progress = part('progress');
+      progress.textContent = text;
+      progress.hidden = !text;
+    }
+
     async function onSubmit(event) {
       event.preventDefault();
       const values = formValues();
       const errors = validate(values, maxPartySize);
       showFieldErrors(errors);
       if (Object.keys(errors).length > 0) {
-        showMessage(MESSAGES.fix_fields);
+        showMessage('form-message', fieldSummary(errors), { focus: true });
         setState('invalid');
         return;
       }
-      showMessage('');
-      submit.disabled = true;
+      showMessage('form-message', '');
+      // The button keeps focus while it is disabled (aria-disabled, not the
+      // disabled attribute, which would drop focus to <body>).
+      submit.setAttribute('aria-disabled', 'true');
+      showProgress('Booking your time…');
       setState('submitting');
       try {
         const body = await submitBooking(settings, values);
+        showProgress('');
         showConfirmation(body.booking || {}, body.confirmationSent !== false, values);
       } catch (error) {
-        showFieldErrors(error.fields || {});
-        showMessage(error.message);
+        showProgress('');
+        const fields = error.fields || {};
+        showFieldErrors(fields);
+        const summary = error.code === 'invalid_input' && Object.keys(fields).length > 0 ? fieldSummary(fields) : error.message;
+        showMessage('form-message', summary, { code: error.code, focus: true });
         setState('error');
         if (error.code === 'slot_taken' || error.code === 'slot_unknown') await refreshSlotsKeepingForm();
       } finally {
-        submit.disabled = false;
+        submit.removeAttribute('aria-disabled');
       }
     }
 
@@ -304,16 +401,23 @@
       if (!values.note) confirmation.querySelector('[data-part="note"]').remove();
       form.replaceWith(confirmation);
       setState('booked');
+      bringToVisitor(confirmation);
     }
 
     if (!settings || typeof settings.endpoint !== 'string' || !settings.endpoint || PLACEHOLDER_PATTERN.test(settings.endpoint)) {
       showStatus('');
-      showMessage(MESSAGES.unavailable);
+      showMessage('message', MESSAGES.unavailable, { code: 'unavailable' });
       setState('unavailable');
       return;
     }
-    form.addEventListener('submit', onSubmit);
-    loadAvailability();
+    form.addEventListener('submit', (event) => {
+      if (submit.getAttribute('aria-disabled') === 'true') {
+        event.preventDefault();
+        return;
+      }
+      onSubmit(event);
+    });
+    loadAvailability(false);
   }
 
   /** The style ships in a <template> (a <style> is not allowed in the body); once per page, it moves to <head>. */
