@@ -121,6 +121,16 @@ export function belowThreshold(page: PageScore): Category[] {
   return CATEGORIES.filter((id) => page.scores[id] === null || page.scores[id]! < THRESHOLDS[id]);
 }
 
+/** The issue's target for the simulated mobile profile: the largest paint within a second, on every page. */
+export const LCP_LIMIT_MS = 1000;
+
+/** What keeps a page from passing, in words: each category under its threshold, and an LCP over the limit. */
+export function pageProblems(page: PageScore): string[] {
+  const below = belowThreshold(page).map((id) => `${LABELS[id]} ${page.scores[id] ?? '–'} < ${THRESHOLDS[id]}`);
+  const slow = page.lcpMs === null ? ['LCP not measured'] : page.lcpMs > LCP_LIMIT_MS ? [`LCP ${(page.lcpMs / 1000).toFixed(2)} s > ${(LCP_LIMIT_MS / 1000).toFixed(2)} s`] : [];
+  return [...below, ...slow];
+}
+
 export function formatTable(pages: readonly PageScore[]): string {
   const header = ['Page', ...CATEGORIES.map((id) => LABELS[id]), 'LCP', 'CLS', 'TBT'];
   const rows = pages.map((page) => {
@@ -192,8 +202,8 @@ async function main(): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const pages = await auditPages(options, log);
   process.stdout.write(`\n${formatTable(pages)}\n\n`);
-  process.stdout.write(`Thresholds: ${CATEGORIES.map((id) => `${LABELS[id]} ${THRESHOLDS[id]}`).join(', ')} (* = below; ⁿ = a noindex page, scored without ${NOINDEX_EXEMPT_AUDIT}). HTML reports: ${path.relative(process.cwd(), options.outDir) || '.'}/<site>/<page>.html\n`);
-  const failing = pages.filter((page) => belowThreshold(page).length > 0 || page.runtimeError);
+  process.stdout.write(`Thresholds: ${CATEGORIES.map((id) => `${LABELS[id]} ${THRESHOLDS[id]}`).join(', ')}, LCP ≤ ${(LCP_LIMIT_MS / 1000).toFixed(1)} s (* = below; ⁿ = a noindex page, scored without ${NOINDEX_EXEMPT_AUDIT}). HTML reports: ${path.relative(process.cwd(), options.outDir) || '.'}/<site>/<page>.html\n`);
+  const failing = pages.filter((page) => pageProblems(page).length > 0 || page.runtimeError);
   if (pages.length === 0) {
     process.stdout.write('No page was audited.\n');
     return 1;
@@ -204,8 +214,7 @@ async function main(): Promise<number> {
   }
   process.stdout.write(`\n${failing.length} of ${pages.length} pages are below the thresholds:\n`);
   for (const page of failing) {
-    const below = belowThreshold(page).map((id) => `${LABELS[id]} ${page.scores[id] ?? '–'} < ${THRESHOLDS[id]}`);
-    process.stdout.write(`\n${page.domain}${page.pathname}: ${below.join(', ')}${page.runtimeError ? ` — ${page.runtimeError}` : ''}  (${page.report})\n`);
+    process.stdout.write(`\n${page.domain}${page.pathname}: ${pageProblems(page).join(', ')}${page.runtimeError ? ` — ${page.runtimeError}` : ''}  (${page.report})\n`);
     for (const audit of page.failing) process.stdout.write(`    ${audit}\n`);
   }
   return 1;

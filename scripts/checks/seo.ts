@@ -29,6 +29,18 @@ export interface SeoPageData {
 }
 
 const GTAG_LOADER = /^https:\/\/www\.googletagmanager\.com\/gtag\/js\?id=([^&]+)/;
+/** The same URL as a JSON string in an inline script that inserts the loader after the first paint (shared-layouts/partials/analytics.njk). */
+const GTAG_LOADER_IN_SCRIPT = /"https:\/\/www\.googletagmanager\.com\/gtag\/js\?id=((?:[^"\\&]|\\.)*)"/g;
+
+/** Each gtag.js load a script makes: its own src, or the URL an inline script inserts. */
+function gtagLoads(script: ParsedPage['elements'][number]): Array<{ script: typeof script; id: string }> {
+  const src = script.attributes['src'];
+  if (src !== undefined) {
+    const match = GTAG_LOADER.exec(src);
+    return match ? [{ script, id: decodeURIComponent(match[1]!) }] : [];
+  }
+  return [...script.text.matchAll(GTAG_LOADER_IN_SCRIPT)].map((match) => ({ script, id: JSON.parse(`"${match[1]!}"`) as string }));
+}
 
 function characters(text: string): number {
   return [...text].length;
@@ -166,20 +178,19 @@ function checkIndexing(page: ParsedPage, settings: CheckSettings, problems: Page
 
 function checkAnalytics(page: ParsedPage, settings: CheckSettings, problems: PageProblem[]): void {
   const scripts = elementsNamed(page, 'script');
-  const loaders = scripts.filter((script) => GTAG_LOADER.test(script.attributes['src'] ?? ''));
+  const loaders = scripts.flatMap((script) => gtagLoads(script));
   const configCalls = scripts.filter((script) => /\bgtag\(\s*["']config["']/.test(script.text));
   if (!settings.production) {
-    for (const tag of [...loaders, ...configCalls]) {
+    for (const tag of new Set([...loaders.map((loader) => loader.script), ...configCalls])) {
       problems.push(problem(RULES.analytics, tag, `${settings.environment} must not carry an analytics tag (it would report to production analytics)`));
     }
     return;
   }
   if (loaders.length !== 1) {
-    problems.push(problem(RULES.analytics, loaders[1] ?? headElement(page), `has ${loaders.length} analytics tags; production pages carry exactly one`));
+    problems.push(problem(RULES.analytics, loaders[1]?.script ?? headElement(page), `has ${loaders.length} analytics tags; production pages carry exactly one`));
   }
-  for (const loader of loaders) {
-    const id = decodeURIComponent(GTAG_LOADER.exec(loader.attributes['src'] ?? '')?.[1] ?? '');
-    if (id !== settings.analyticsId) problems.push(problem(RULES.analytics, loader, `analytics tag has ID "${id}"; this site's ID is "${settings.analyticsId}"`));
+  for (const { script, id } of loaders) {
+    if (id !== settings.analyticsId) problems.push(problem(RULES.analytics, script, `analytics tag has ID "${id}"; this site's ID is "${settings.analyticsId}"`));
   }
   if (configCalls.length !== 1) {
     problems.push(problem(RULES.analytics, configCalls[1] ?? headElement(page), `has ${configCalls.length} gtag("config") calls; production pages make exactly one`));

@@ -1,7 +1,7 @@
 /** The page audits' own logic, without a browser: page names, the audit's policy tweak, the thresholds and the table. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { belowThreshold, BLOCKED_URL_PATTERNS, formatTable, THRESHOLDS, type PageScore } from '../../scripts/audit/lighthouse.ts';
+import { belowThreshold, BLOCKED_URL_PATTERNS, formatTable, LCP_LIMIT_MS, pageProblems, THRESHOLDS, type PageScore } from '../../scripts/audit/lighthouse.ts';
 import { isExternal, pageSlug, withConnectSelf } from '../../scripts/audit/sites.ts';
 
 const test = suite('page audits: names, policy, thresholds, table');
@@ -47,6 +47,10 @@ test('a page fails under any threshold, and when a category has no score', () =>
   assert.equal(belowThreshold(page({ performance: 98 })), []);
   assert.equal(belowThreshold(page({ performance: 97 })), ['performance']);
   assert.equal(belowThreshold(page({ accessibility: 99, seo: null })), ['accessibility', 'seo']);
+  assert.is(LCP_LIMIT_MS, 1000);
+  assert.equal(pageProblems({ ...page({}), lcpMs: 1000 }), []);
+  assert.equal(pageProblems({ ...page({}), lcpMs: 1380 }), ['LCP 1.38 s > 1.00 s']);
+  assert.equal(pageProblems({ ...page({ performance: 97 }), lcpMs: null }), ['Perf 97 < 98', 'LCP not measured']);
 });
 
 test('the table shows the four scores, LCP, CLS and TBT, and marks what is below and noindex pages', () => {
