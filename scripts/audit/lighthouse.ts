@@ -18,7 +18,8 @@
  *
  *   npm run audit:pages [-- --site sailjada] [--page /book/] [--out dir]
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { launch, type LaunchedChrome } from 'chrome-launcher';
@@ -153,7 +154,10 @@ export async function auditPages(options: Options, log: (line: string) => void):
   log('Building the sites for production…');
   const build = await buildForAudit({ sites: options.sites });
   log(`Built ${build.results.length} sites in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-  const chrome = await launch({ chromePath: requireChromium(), chromeFlags: CHROME_FLAGS, logLevel: 'silent' });
+  // chrome-launcher ends Chromium with SIGKILL, which leaves its singleton
+  // folder in TMPDIR behind on every run; give it a TMPDIR of its own.
+  const chromeTmp = await mkdtemp(path.join(os.tmpdir(), 'audit-chromium-'));
+  const chrome = await launch({ chromePath: requireChromium(), chromeFlags: CHROME_FLAGS, logLevel: 'silent', envVars: { ...process.env, TMPDIR: chromeTmp } as Record<string, string> });
   const scores: PageScore[] = [];
   try {
     for (const result of build.results) {
@@ -191,6 +195,7 @@ export async function auditPages(options: Options, log: (line: string) => void):
     }
   } finally {
     chrome.kill();
+    await rm(chromeTmp, { recursive: true, force: true });
     await build.cleanup();
   }
   log(`Audited ${scores.length} pages in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
