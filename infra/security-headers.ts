@@ -22,7 +22,7 @@
  * - images: the site's own (fingerprinted `<picture>` sources, the SVG icon);
  *   no `data:` URIs in the HTML or CSS, no fonts.
  * - connections: only the booking widget's fetch of `booking.endpoint`, and
- *   GA4's collection requests in production.
+ *   GA4's collection requests in production; plus 'self' (see connect-src).
  * - forms: the widget's form is sent by its script with fetch (it calls
  *   preventDefault, and stays `hidden` without JavaScript), so no page submits
  *   a form natively: `form-action 'none'`.
@@ -119,8 +119,6 @@ function renderPolicy(directives: readonly Directive[]): string {
   return directives.map(([name, sources]) => (sources.length === 0 ? name : `${name} ${sources.join(' ')}`)).join('; ');
 }
 
-/** `'none'` when a fetch directive ends up with no source at all. */
-const orNone = (sources: readonly string[]): readonly string[] => (sources.length === 0 ? ["'none'"] : sources);
 
 export function securityHeaders(site: SiteConfig, environmentName: string): SecurityHeaders {
   const env = environmentOf(site, environmentName);
@@ -138,7 +136,12 @@ export function securityHeaders(site: SiteConfig, environmentName: string): Secu
     ['script-src', ["'unsafe-inline'", ...ga('script')]],
     ['style-src', ["'self'", "'unsafe-inline'"]],
     ['img-src', ["'self'", ...ga('img')]],
-    ['connect-src', orNone([...bookingConnectSources(site.booking.endpoint), ...ga('connect')])],
+    // 'self': the site's own files. No page script fetches them, but Lighthouse
+    // (and so PageSpeed Insights) reads /robots.txt from inside the page and
+    // marks the SEO audit down when connect-src refuses it
+    // (GoogleChrome/lighthouse#4386); the site's own public files are nothing
+    // an injected script could exfiltrate data to.
+    ['connect-src', ["'self'", ...bookingConnectSources(site.booking.endpoint), ...ga('connect')]],
     ['object-src', ["'none'"]],
     ['base-uri', ["'self'"]],
     ['form-action', ["'none'"]],

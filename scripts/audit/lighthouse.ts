@@ -162,7 +162,7 @@ export async function auditPages(options: Options, log: (line: string) => void):
   try {
     for (const result of build.results) {
       const { domain } = result.site;
-      const server = await serveBuild(result, { connectSelf: true });
+      const server = await serveBuild(result);
       try {
         const paths = (await pagePaths(result.outputDir)).filter((pathname) => options.pages.length === 0 || options.pages.includes(pathname));
         for (const pathname of paths) {

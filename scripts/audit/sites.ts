@@ -69,31 +69,13 @@ export function pageSlug(pathname: string): string {
 export interface ServeOptions {
   /** Leave out the Content-Security-Policy header (an injected inline script, such as axe-core, would be blocked). */
   withoutCsp?: boolean;
-  /**
-   * Add `'self'` to the policy's connect-src. Lighthouse fetches /robots.txt
-   * from inside the page, so under a connect-src without 'self' it reports
-   * "unable to download a robots.txt file" (GoogleChrome/lighthouse#4386)
-   * although every crawler gets it; the other directives stay the site's own.
-   */
-  connectSelf?: boolean;
 }
 
 /** A built site on 127.0.0.1 with its environment's security headers on every answer. */
 export function serveBuild(result: BuildResult, options: ServeOptions = {}): Promise<HeadersServer> {
   const headers = securityHeaderValues(securityHeaders(result.site, result.envName));
   if (options.withoutCsp) delete headers['Content-Security-Policy'];
-  else if (options.connectSelf) headers['Content-Security-Policy'] = withConnectSelf(headers['Content-Security-Policy']!);
   return serveWithHeaders(result.outputDir, headers);
-}
-
-/** The policy with `'self'` in connect-src (replacing `'none'`; adding the directive if it is missing). */
-export function withConnectSelf(policy: string): string {
-  const parts = policy.split(/;\s*/).filter(Boolean);
-  const index = parts.findIndex((part) => part.split(' ')[0] === 'connect-src');
-  if (index === -1) return [...parts, "connect-src 'self'"].join('; ');
-  const [name, ...sources] = parts[index]!.split(' ');
-  if (!sources.includes("'self'")) parts[index] = [name, "'self'", ...sources.filter((source) => source !== "'none'")].join(' ');
-  return parts.join('; ');
 }
 
 /** Hosts a page may ask for that are not the site itself: in an audit they are blocked, so a run is the same offline. */

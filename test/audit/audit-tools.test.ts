@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { belowThreshold, BLOCKED_URL_PATTERNS, formatTable, LCP_LIMIT_MS, pageProblems, THRESHOLDS, type PageScore } from '../../scripts/audit/lighthouse.ts';
-import { isExternal, pageSlug, withConnectSelf } from '../../scripts/audit/sites.ts';
+import { isExternal, pageSlug } from '../../scripts/audit/sites.ts';
 
 const test = suite('page audits: names, policy, thresholds, table');
 
@@ -11,13 +11,6 @@ test('a page path becomes a file name', () => {
   assert.is(pageSlug('/book/'), 'book');
   assert.is(pageSlug('/guides/tides/'), 'guides-tides');
   assert.is(pageSlug('/404.html'), '404');
-});
-
-test("connect-src gets 'self' (replacing 'none'), and nothing else in the policy changes", () => {
-  assert.is(withConnectSelf("default-src 'none'; connect-src 'none'; img-src 'self'"), "default-src 'none'; connect-src 'self'; img-src 'self'");
-  assert.is(withConnectSelf("script-src 'self'; connect-src https://a.example https://b.example"), "script-src 'self'; connect-src 'self' https://a.example https://b.example");
-  assert.is(withConnectSelf("connect-src 'self' https://a.example"), "connect-src 'self' https://a.example");
-  assert.is(withConnectSelf("default-src 'self'"), "default-src 'self'; connect-src 'self'");
 });
 
 test('only the site itself is local: every https host is blocked in the audit', () => {
