@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { selectSites, workspaceAt, type SiteConfig } from '../scripts/config/sites.ts';
+import { selectSites, unknownEnvironmentMessage, workspaceAt, type SiteConfig } from '../scripts/config/sites.ts';
 import { ConfigError, isUserError } from '../scripts/errors.ts';
 import { printError } from '../scripts/terminal.ts';
 import { publishingPolicy } from '../scripts/publish/aws-calls.ts';
@@ -144,7 +144,7 @@ export function deployedTargets(sites: readonly SiteConfig[], envName: string): 
 
 export function policyFor(site: SiteConfig, envName: string, account?: string): { Version: string; Statement: ReturnType<typeof publishingPolicy> } {
   const env = site.environments[envName];
-  if (!env) throw new ConfigError(`Unknown environment "${envName}" for ${site.domain}. Valid environments: ${Object.keys(site.environments).join(', ')}.`);
+  if (!env) throw new ConfigError(unknownEnvironmentMessage(site, envName));
   const accountId = account ?? site.deployed?.environments[envName]?.account ?? 'ACCOUNT_ID';
   const staging = envName === 'production' ? site.environments['staging'] : undefined;
   return {

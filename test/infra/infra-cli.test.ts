@@ -168,6 +168,9 @@ test('deploy refuses a placeholder repository in infra.yaml, a deploy without --
   result = await infra(['deploy', '--env', 'stagign', '--yes']);
   assert.is(result.code, 1);
   assert.match(result.stderr, 'sites/fixture.test/site.yaml: "stagign" is not an environment with AWS resources (did you mean "staging"?)');
+  result = await infra(['deploy', '--env', 'prod', '--yes']);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, '"prod" is not an environment with AWS resources (did you mean "production"?)');
   result = await infra(['deploy', '--env', 'development', '--yes']);
   assert.match(result.stderr, 'local ones (an endpoint, or a URL on this machine) have none');
   for (const output of [result.stderr]) assert.not.ok(hasStackTrace(output), output);
