@@ -165,7 +165,8 @@ function layoutsAsking(requested: string, layoutFiles: readonly string[]): Array
  * line counted in the file as the editor sees it, and the line itself.
  */
 function describeNunjucks(message: string, show: (absolute: string) => string): string {
-  const where = /\(([^)\n]+)\)\s*\[Line (\d+), Column (\d+)\]/.exec(message);
+  // An error in an included file is wrapped once per including file, outermost first: "(page.njk)\n  Template render error: (partials/footer.njk) [Line 3, …]".
+  const where = [...message.matchAll(/\(([^)\n]+)\)\s*\[Line (\d+), Column (\d+)\]/g)].pop();
   const what = (message.split('\n').map((line) => line.trim()).filter(Boolean).pop() ?? message)
     .replace(/^Error:\s*/, '')
     .replace(/^Template render error:\s*/, '');
@@ -176,6 +177,17 @@ function describeNunjucks(message: string, show: (absolute: string) => string): 
   const column = Number(where[3]);
   const text = lines[line - 1];
   let explanation = what;
+  const endTag = /^unknown block tag: end(\w+)$/.exec(what)?.[1];
+  // A block closed by an end tag that does not match it: the tag left open inside it is the one to fix.
+  const leftOpen = endTag ? unclosedBlock(lines.slice(0, line - 1)) : undefined;
+  if (leftOpen && leftOpen.tag !== endTag) {
+    explanation = `${what}: the {% ${leftOpen.tag} %} on this line is never closed with {% end${leftOpen.tag} %}`;
+    return `${show(file)}:${leftOpen.line}:${leftOpen.column}: ${explanation}\n    ${leftOpen.line} | ${lines[leftOpen.line - 1]}`;
+  }
+  const output = text === undefined ? -1 : text.lastIndexOf('{{', column - 1);
+  if (/^unexpected token|^expected variable end/.test(what) && output !== -1 && !text!.slice(output, column).includes('}}')) {
+    explanation = `${what}: the "{{" at column ${output + 1} is never closed with }}`;
+  }
   if (/attempted to output null or undefined value/.test(what)) {
     const expression = text === undefined ? undefined : /\{\{-?\s*(.*?)\s*-?\}\}/.exec(text.slice(Math.max(0, column - 1)))?.[1];
     explanation = `${expression ? `"${expression}"` : 'a value'} is undefined or null. Set it in the front matter or site data, or write \`${expression ?? 'value'} | default("…")\` if it is optional`;
@@ -188,7 +200,8 @@ function describeNunjucks(message: string, show: (absolute: string) => string): 
  * end of the file. The line to fix is where the unclosed one opens.
  */
 function describeUnpositioned(message: string, what: string, show: (absolute: string) => string): string {
-  const named = /^\(([^)\n]+)\)/.exec(message.trim())?.[1];
+  // The innermost file named: the outer ones only include it.
+  const named = [...message.matchAll(/\(([^)\n]+)\)/g)].map((match) => match[1]!).filter((name) => name !== 'unknown path').pop();
   if (!named || named === 'unknown path') return what;
   const file = path.resolve(named);
   const lines = readLines(file);
