@@ -107,6 +107,9 @@ export function createInfraProgram(): Command {
     .option('--json', 'one line of JSON: {"include":[{site, domain, roleArn, region}]}, a GitHub Actions matrix')
     .action(async (options: { env: string; json?: boolean }) => {
       const inputs = await loadInfraInputs(workspaceAt(root()));
+      // A name no site declares is a typo ("prod"), not an environment nobody has deployed yet.
+      const undeclared = inputs.sites.find((site) => !site.environments[options.env]);
+      if (undeclared && !inputs.sites.some((site) => site.environments[options.env])) throw new ConfigError(unknownEnvironmentMessage(undeclared, options.env));
       const include = deployedTargets(inputs.sites, options.env);
       if (options.json) out(JSON.stringify({ include }));
       else if (include.length === 0) out(`No site has a deployed ${options.env} environment yet (npm run infra -- deploy --env ${options.env}).`);

@@ -205,6 +205,10 @@ test('deploy: preflight, then the CDK CLI on the synthesized stacks, then deploy
   assert.is(targets.stdout, `${JSON.stringify({ include: [{ site: 'fixture', domain: 'fixture.test', roleArn: ROLE, region: 'us-east-1' }] })}\n`);
   const production = await infra(['targets', '--env', 'production', '--json']);
   assert.is(production.stdout, '{"include":[]}\n');
+  const typo = await infra(['targets', '--env', 'prod', '--json']);
+  assert.is(typo.code, 1);
+  assert.match(typo.stderr, 'error: Unknown environment "prod" for fixture.test. Did you mean "production"?');
+  assert.not.ok(hasStackTrace(typo.stderr), typo.stderr);
 });
 
 test('diff runs cdk diff on the environment’s stacks only', async () => {
