@@ -98,6 +98,20 @@ test('an error in a partial a page includes names the partial, with the page as 
   assert.match(message, 'template error while rendering sites/fixture.test/content/about.md: sites/fixture.test/layouts/partials/note.njk:2:1: "site.phoen" is undefined or null.');
 });
 
+test('a syntax error in a macro file that a partial imports names the macro file, which Nunjucks blames on the importer', async (ctx) => {
+  const message = await buildError(ctx, {
+    'layouts/partials/macros.njk': '{% macro m(a) %}\n{% if a %}\n{% endmacro %}\n',
+    'layouts/partials/footer.njk': '{% from "partials/macros.njk" import m %}\n<footer>{{ m(1) }}</footer>\n',
+  });
+  assert.match(message, `${WHILE}sites/fixture.test/layouts/partials/macros.njk:2:1: unknown block tag: endmacro: the {% if %} on this line is never closed with {% endif %}`);
+});
+
+test('an unknown filter in a partial names the partial and the line that uses it', async (ctx) => {
+  const message = await buildError(ctx, { 'layouts/partials/footer.njk': '<footer>\n{{ site.title | nosuchfilter }}\n</footer>\n' });
+  assert.match(message, `${WHILE}${FOOTER}:2: filter not found: nosuchfilter`);
+  assert.match(message, '2 | {{ site.title | nosuchfilter }}');
+});
+
 test('an include of a missing partial names the including partial and its line, the page as context', async (ctx) => {
   const message = await buildError(ctx, { 'layouts/partials/footer.njk': '<footer>\n{% include "partials/nope.njk" %}\n</footer>\n' });
   assert.match(message, `${FOOTER}:2: {% include "partials/nope.njk" %} names a template that does not exist (while rendering sites/fixture.test/content/index.md)`);
