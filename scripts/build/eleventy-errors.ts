@@ -178,6 +178,8 @@ function describeNunjucks(message: string, show: (absolute: string) => string, s
   let column = Number(where[3]);
   const imported = syntaxErrorBelow(file, what, searchDirs);
   if (imported) ({ file, line, column } = imported), (lines = readLines(file));
+  const macro = /attempted to output null or undefined value/.test(what) ? macroFileAt(file, lines[line - 1], Number(where[2]), column, searchDirs) : undefined;
+  if (macro) (file = macro), (lines = readLines(file)), (line = Number(where[2]) + frontMatterLines(lines));
   const text = lines[line - 1];
   let explanation = what;
   const endTag = /^unknown block tag: end(\w+)$/.exec(what)?.[1];
@@ -237,6 +239,24 @@ function syntaxErrorBelow(file: string, what: string, searchDirs: readonly strin
     if (found) return found;
   }
   return undefined;
+}
+
+/**
+ * A macro runs in its caller's frame, so an undefined value printed inside
+ * an imported macro is reported with the macro file's line and column but
+ * the caller's name. When the caller has no "{{" there and exactly one file
+ * it imports does, that file is the one.
+ */
+function macroFileAt(file: string, text: string | undefined, line: number, column: number, searchDirs: readonly string[]): string | undefined {
+  if (text?.startsWith('{{', column - 1)) return undefined;
+  const candidates = [...readLines(file).join('\n').matchAll(/\{%-?\s*(?:import|from)\s+["']([^"']+)["']/g)]
+    .map((match) => searchDirs.map((dir) => path.join(dir, match[1]!)).find((candidate) => existsSync(candidate)))
+    .filter((candidate): candidate is string => candidate !== undefined)
+    .filter((candidate) => {
+      const lines = readLines(candidate);
+      return lines[line - 1 + frontMatterLines(lines)]?.startsWith('{{', column - 1) ?? false;
+    });
+  return candidates.length === 1 ? candidates[0] : undefined;
 }
 
 /** Nunjucks' own parser on a template (front matter blanked, so lines stay the file's); its error, or undefined when it parses. */

@@ -106,6 +106,15 @@ test('a syntax error in a macro file that a partial imports names the macro file
   assert.match(message, `${WHILE}sites/fixture.test/layouts/partials/macros.njk:2:1: unknown block tag: endmacro: the {% if %} on this line is never closed with {% endif %}`);
 });
 
+test('an undefined value printed inside an imported macro names the macro file, not the caller Nunjucks blames', async (ctx) => {
+  const message = await buildError(ctx, {
+    'layouts/partials/macros.njk': '{#- macros -#}\n{% macro m(a) %}\n<p>\n{{ a.b.c }}\n{% endmacro %}\n',
+    'layouts/partials/footer.njk': '{% from "partials/macros.njk" import m %}\n<footer>{{ m(nothing) }}</footer>\n',
+  });
+  assert.match(message, `${WHILE}sites/fixture.test/layouts/partials/macros.njk:4:1: "a.b.c" is undefined or null.`);
+  assert.match(message, '4 | {{ a.b.c }}');
+});
+
 test('an unknown filter in a partial names the partial and the line that uses it', async (ctx) => {
   const message = await buildError(ctx, { 'layouts/partials/footer.njk': '<footer>\n{{ site.title | nosuchfilter }}\n</footer>\n' });
   assert.match(message, `${WHILE}${FOOTER}:2: filter not found: nosuchfilter`);
