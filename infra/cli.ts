@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { selectSites, workspaceAt, type SiteConfig } from '../scripts/config/sites.ts';
+import { selectSites, unknownEnvironmentMessage, workspaceAt, type SiteConfig } from '../scripts/config/sites.ts';
 import { ConfigError, isUserError } from '../scripts/errors.ts';
 import { printError } from '../scripts/terminal.ts';
 import { publishingPolicy } from '../scripts/publish/aws-calls.ts';
@@ -107,6 +107,9 @@ export function createInfraProgram(): Command {
     .option('--json', 'one line of JSON: {"include":[{site, domain, roleArn, region}]}, a GitHub Actions matrix')
     .action(async (options: { env: string; json?: boolean }) => {
       const inputs = await loadInfraInputs(workspaceAt(root()));
+      // A name no site declares is a typo ("prod"), not an environment nobody has deployed yet.
+      const undeclared = inputs.sites.find((site) => !site.environments[options.env]);
+      if (undeclared && !inputs.sites.some((site) => site.environments[options.env])) throw new ConfigError(unknownEnvironmentMessage(undeclared, options.env));
       const include = deployedTargets(inputs.sites, options.env);
       if (options.json) out(JSON.stringify({ include }));
       else if (include.length === 0) out(`No site has a deployed ${options.env} environment yet (npm run infra -- deploy --env ${options.env}).`);
@@ -144,7 +147,7 @@ export function deployedTargets(sites: readonly SiteConfig[], envName: string): 
 
 export function policyFor(site: SiteConfig, envName: string, account?: string): { Version: string; Statement: ReturnType<typeof publishingPolicy> } {
   const env = site.environments[envName];
-  if (!env) throw new ConfigError(`Unknown environment "${envName}" for ${site.domain}. Valid environments: ${Object.keys(site.environments).join(', ')}.`);
+  if (!env) throw new ConfigError(unknownEnvironmentMessage(site, envName));
   const accountId = account ?? site.deployed?.environments[envName]?.account ?? 'ACCOUNT_ID';
   const staging = envName === 'production' ? site.environments['staging'] : undefined;
   return {

@@ -5,7 +5,7 @@
  * answer the CDK app builds from; adding a site folder adds its targets.
  */
 import { ConfigError } from '../scripts/errors.ts';
-import { closestName } from '../scripts/config/closest-name.ts';
+import { suggestName } from '../scripts/config/closest-name.ts';
 import { isPlaceholder, type EnvironmentConfig } from '../scripts/config/schema.ts';
 import type { SiteConfig } from '../scripts/config/sites.ts';
 
@@ -58,7 +58,7 @@ export function infraTargets(sites: readonly SiteConfig[], options: { envName?: 
     const managed = Object.entries(site.declaredEnvironments).filter(([, env]) => !isLocalEnvironment(env));
     if (options.envName !== undefined && !managed.some(([name]) => name === options.envName)) {
       const names = managed.map(([name]) => name);
-      const guess = closestName(options.envName, names);
+      const guess = suggestName(options.envName, names);
       throw new ConfigError(
         `${site.configFile}: "${options.envName}" is not an environment with AWS resources${guess ? ` (did you mean "${guess}"?)` : ''}. Environments with AWS resources: ${names.join(', ') || 'none'}; local ones (an endpoint, or a URL on this machine) have none.`,
       );

@@ -45,6 +45,9 @@ test('a second build takes unchanged pages from the first; build --full renders 
 for (const [name, setup, expected] of [
   ['unknown site', ['build', '--site', 'nope'], 'error: Unknown site "nope". Valid sites: fixture (fixture.test).'],
   ['unknown environment', ['build', '--env', 'qa'], 'error: Unknown environment "qa" for fixture.test. Valid environments: development, production, staging'],
+  ['abbreviated environment (build)', ['build', '--env', 'prod'], 'error: Unknown environment "prod" for fixture.test. Did you mean "production"? Valid environments: development, production, staging'],
+  ['misspelt environment (status)', ['status', '--env', 'stagign'], 'error: Unknown environment "stagign" for fixture.test. Did you mean "staging"? Valid environments: development, production, staging'],
+  ['abbreviated environment (publish)', ['publish', '--env', 'prod', '--dry-run'], 'error: Unknown environment "prod" for fixture.test. Did you mean "production"?'],
 ] as const) {
   test(`${name}: one clear line, exit code 1, no stack trace`, async (ctx) => {
     const result = await runCli(['--root', ctx.tmp.dir, ...setup]);

@@ -5,7 +5,8 @@
  * line when known, and what to do — or returns the original when it is not an
  * editor's mistake (a bug in the pipeline keeps its stack).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import nunjucks from 'nunjucks';
 import path from 'node:path';
 import { BuildError, causeChain, isUserError } from '../errors.ts';
 import { displayPath, type BuildContext } from './context.ts';
@@ -59,7 +60,7 @@ export function translateEleventyError(error: unknown, options: TranslateOptions
   // A syntax error Nunjucks finds only at the end of the file ("got end of file") has its name, not its message, to go by.
   const nunjucksError = chain.find((e) => e instanceof Error && (e.name === 'Template render error' || /Template render error|\[Line \d+, Column \d+\]/.test(e.message))) as Error | undefined;
   if (nunjucksError && page) {
-    return new BuildError(`template error while rendering ${page}: ${describeNunjucks(nunjucksError.message, show)}`, { cause: error });
+    return new BuildError(`template error while rendering ${page}: ${describeNunjucks(nunjucksError.message, show, options.searchDirs)}`, { cause: error });
   }
 
   const layoutError = chain.find((e) => e instanceof Error && /use a layout that does not exist/.test(e.message)) as Error | undefined;
@@ -164,18 +165,34 @@ function layoutsAsking(requested: string, layoutFiles: readonly string[]): Array
  * the end of the front matter. This gives "file:line:column: what", with the
  * line counted in the file as the editor sees it, and the line itself.
  */
-function describeNunjucks(message: string, show: (absolute: string) => string): string {
-  const where = /\(([^)\n]+)\)\s*\[Line (\d+), Column (\d+)\]/.exec(message);
+function describeNunjucks(message: string, show: (absolute: string) => string, searchDirs: readonly string[] = []): string {
+  // An error in an included file is wrapped once per including file, outermost first: "(page.njk)\n  Template render error: (partials/footer.njk) [Line 3, …]".
+  const where = [...message.matchAll(/\(([^)\n]+)\)\s*\[Line (\d+), Column (\d+)\]/g)].pop();
   const what = (message.split('\n').map((line) => line.trim()).filter(Boolean).pop() ?? message)
     .replace(/^Error:\s*/, '')
     .replace(/^Template render error:\s*/, '');
-  if (!where?.[1] || where[1] === 'unknown path') return describeUnpositioned(message, what, show);
-  const file = path.resolve(where[1]);
-  const lines = readLines(file);
-  const line = Number(where[2]) + frontMatterLines(lines);
-  const column = Number(where[3]);
+  if (!where?.[1] || where[1] === 'unknown path') return describeUnpositioned(message, what, show, searchDirs);
+  let file = path.resolve(where[1]);
+  let lines = readLines(file);
+  let line = Number(where[2]) + frontMatterLines(lines);
+  let column = Number(where[3]);
+  const imported = syntaxErrorBelow(file, what, searchDirs);
+  if (imported) ({ file, line, column } = imported), (lines = readLines(file));
+  const macro = /attempted to output null or undefined value/.test(what) ? macroFileAt(file, lines[line - 1], Number(where[2]), column, searchDirs) : undefined;
+  if (macro) (file = macro), (lines = readLines(file)), (line = Number(where[2]) + frontMatterLines(lines));
   const text = lines[line - 1];
   let explanation = what;
+  const endTag = /^unknown block tag: end(\w+)$/.exec(what)?.[1];
+  // A block closed by an end tag that does not match it: the tag left open inside it is the one to fix.
+  const leftOpen = endTag ? unclosedBlock(lines.slice(0, line - 1)) : undefined;
+  if (leftOpen && leftOpen.tag !== endTag) {
+    explanation = `${what}: the {% ${leftOpen.tag} %} on this line is never closed with {% end${leftOpen.tag} %}`;
+    return `${show(file)}:${leftOpen.line}:${leftOpen.column}: ${explanation}\n    ${leftOpen.line} | ${lines[leftOpen.line - 1]}`;
+  }
+  const output = text === undefined ? -1 : text.lastIndexOf('{{', column - 1);
+  if (/^unexpected token|^expected variable end/.test(what) && output !== -1 && !text!.slice(output, column).includes('}}')) {
+    explanation = `${what}: the "{{" at column ${output + 1} is never closed with }}`;
+  }
   if (/attempted to output null or undefined value/.test(what)) {
     const expression = text === undefined ? undefined : /\{\{-?\s*(.*?)\s*-?\}\}/.exec(text.slice(Math.max(0, column - 1)))?.[1];
     explanation = `${expression ? `"${expression}"` : 'a value'} is undefined or null. Set it in the front matter or site data, or write \`${expression ?? 'value'} | default("…")\` if it is optional`;
@@ -187,16 +204,73 @@ function describeNunjucks(message: string, show: (absolute: string) => string): 
  * Nunjucks gives no line for a tag or `{{` left open: it only notices at the
  * end of the file. The line to fix is where the unclosed one opens.
  */
-function describeUnpositioned(message: string, what: string, show: (absolute: string) => string): string {
-  const named = /^\(([^)\n]+)\)/.exec(message.trim())?.[1];
+function describeUnpositioned(message: string, what: string, show: (absolute: string) => string, searchDirs: readonly string[]): string {
+  // The innermost file named: the outer ones only include it.
+  const named = [...message.matchAll(/\(([^)\n]+)\)/g)].map((match) => match[1]!).filter((name) => name !== 'unknown path').pop();
   if (!named || named === 'unknown path') return what;
-  const file = path.resolve(named);
+  const file = syntaxErrorBelow(path.resolve(named), what, searchDirs)?.file ?? path.resolve(named);
   const lines = readLines(file);
+  const filter = /^filter not found: ([\w$]+)/.exec(what)?.[1];
+  const used = filter === undefined ? -1 : lines.findIndex((text) => new RegExp(`\\|\\s*${filter.replace('$', '\\$')}\\b`).test(text));
+  if (used !== -1) return `${show(file)}:${used + 1}: ${what}: no filter of that name exists; fix the name or remove it\n    ${used + 1} | ${lines[used]}`;
   const opened = /end of file/.test(what) ? unclosedBlock(lines) : /expected variable end/.test(what) ? unclosedOutput(lines) : undefined;
   if (!opened) return `${show(file)}: ${what}`;
   const closing = opened.tag === '{{' ? '}}' : `{% end${opened.tag} %}`;
   const opening = opened.tag === '{{' ? '"{{"' : `{% ${opened.tag} %}`;
   return `${show(file)}:${opened.line}:${opened.column}: ${what}: the ${opening} on this line is never closed with ${closing}\n    ${opened.line} | ${lines[opened.line - 1]}`;
+}
+
+/**
+ * Nunjucks blames the importing template for a syntax error in a file it
+ * reaches by `{% from %}`/`{% import %}` (and sometimes `{% include %}`). When
+ * the named file itself parses without that error, the files it names are
+ * parsed in turn; the first with the same error is the one to fix (1-based
+ * line and column in the file). Undefined when none is found.
+ */
+function syntaxErrorBelow(file: string, what: string, searchDirs: readonly string[], seen = new Set<string>()): { file: string; line: number; column: number } | undefined {
+  if (seen.has(file)) return undefined;
+  seen.add(file);
+  const own = parseFailure(file);
+  if (own && own.message.includes(what)) return seen.size === 1 ? undefined : { file, line: own.line, column: own.column };
+  const source = readLines(file).join('\n');
+  for (const match of source.matchAll(/\{%-?\s*(?:include|import|from|extends)\s+["']([^"']+)["']/g)) {
+    const child = searchDirs.map((dir) => path.join(dir, match[1]!)).find((candidate) => existsSync(candidate));
+    const found = child && syntaxErrorBelow(child, what, searchDirs, seen);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * A macro runs in its caller's frame, so an undefined value printed inside
+ * an imported macro is reported with the macro file's line and column but
+ * the caller's name. When the caller has no "{{" there and exactly one file
+ * it imports does, that file is the one.
+ */
+function macroFileAt(file: string, text: string | undefined, line: number, column: number, searchDirs: readonly string[]): string | undefined {
+  if (text?.startsWith('{{', column - 1)) return undefined;
+  const candidates = [...readLines(file).join('\n').matchAll(/\{%-?\s*(?:import|from)\s+["']([^"']+)["']/g)]
+    .map((match) => searchDirs.map((dir) => path.join(dir, match[1]!)).find((candidate) => existsSync(candidate)))
+    .filter((candidate): candidate is string => candidate !== undefined)
+    .filter((candidate) => {
+      const lines = readLines(candidate);
+      return lines[line - 1 + frontMatterLines(lines)]?.startsWith('{{', column - 1) ?? false;
+    });
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+/** Nunjucks' own parser on a template (front matter blanked, so lines stay the file's); its error, or undefined when it parses. */
+function parseFailure(file: string): { message: string; line: number; column: number } | undefined {
+  const lines = readLines(file);
+  const end = frontMatterLines(lines);
+  const source = lines.map((text, index) => (index < end ? '' : text)).join('\n');
+  try {
+    (nunjucks as unknown as { parser: { parse(source: string, extensions: unknown[], options: object): unknown } }).parser.parse(source, [], {});
+    return undefined;
+  } catch (error) {
+    const { message, lineno, colno } = error as { message: string; lineno?: number; colno?: number };
+    return { message: String(message), line: lineno ?? lines.length, column: colno ?? 1 };
+  }
 }
 
 /** Block tags with an end tag; `set` only in its block form (`{% set x %}…{% endset %}`). */

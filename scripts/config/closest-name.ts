@@ -28,3 +28,18 @@ export function closestName(word: string, candidates: Iterable<string>): string 
   }
   return best?.name;
 }
+
+/**
+ * closestName, but a word that begins exactly one candidate (at least three
+ * letters, case ignored) names it first: "prod" is an abbreviation of
+ * "production", too many edits away to count as a typo.
+ */
+export function suggestName(word: string, candidates: Iterable<string>): string | undefined {
+  const names = [...candidates];
+  const lower = word.toLowerCase();
+  if (lower.length >= 3) {
+    const starting = names.filter((name) => name !== word && name.toLowerCase().startsWith(lower));
+    if (starting.length === 1) return starting[0];
+  }
+  return closestName(word, names);
+}

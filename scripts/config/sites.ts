@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { closestName } from './closest-name.ts';
+import { closestName, suggestName } from './closest-name.ts';
 import { isPlaceholder, siteConfigSchema, type EnvironmentConfig, type SiteConfigData } from './schema.ts';
 import { DEPLOYED_FILE, mergeDeployed, readDeployed, type Deployed } from './deployed.ts';
 import { readYaml } from './yaml-source.ts';
@@ -123,11 +123,15 @@ export function unknownSiteMessage(all: readonly SiteConfig[], name: string): st
 
 export function environmentOf(site: SiteConfig, envName: string): EnvironmentConfig {
   const env = site.environments[envName];
-  if (!env) {
-    const valid = Object.keys(site.environments).sort().join(', ');
-    throw new ConfigError(`Unknown environment "${envName}" for ${site.domain}. Valid environments: ${valid} (declared in ${site.configFile}).`);
-  }
+  if (!env) throw new ConfigError(unknownEnvironmentMessage(site, envName));
   return env;
+}
+
+/** `Unknown environment "prod" for 86from.com. Did you mean "production"? Valid environments: …` (the suggestion only for a typo or an abbreviation of one name). */
+export function unknownEnvironmentMessage(site: SiteConfig, envName: string): string {
+  const names = Object.keys(site.environments).sort();
+  const guess = suggestName(envName, names);
+  return `Unknown environment "${envName}" for ${site.domain}.${guess ? ` Did you mean "${guess}"?` : ''} Valid environments: ${names.join(', ')} (declared in ${site.configFile}).`;
 }
 
 /** Only production is indexed and measured; every other environment is private. */

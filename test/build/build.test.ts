@@ -352,6 +352,8 @@ test('unknown site and unknown environment list the valid names', async (ctx) =>
   await ctx.tmp.write(fixtureSite());
   assert.match(await buildError(ctx, 'production', ['nope']), 'Unknown site "nope". Valid sites: fixture (fixture.test).');
   assert.match(await buildError(ctx, 'qa'), 'Unknown environment "qa" for fixture.test. Valid environments: development, production, staging');
+  assert.match(await buildError(ctx, 'prod'), 'Unknown environment "prod" for fixture.test. Did you mean "production"? Valid environments: development, production, staging');
+  assert.match(await buildError(ctx, 'stagnig'), 'Unknown environment "stagnig" for fixture.test. Did you mean "staging"?');
 });
 
 test('an invalid site config fails before any output is written', async (ctx) => {

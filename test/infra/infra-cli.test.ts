@@ -168,6 +168,9 @@ test('deploy refuses a placeholder repository in infra.yaml, a deploy without --
   result = await infra(['deploy', '--env', 'stagign', '--yes']);
   assert.is(result.code, 1);
   assert.match(result.stderr, 'sites/fixture.test/site.yaml: "stagign" is not an environment with AWS resources (did you mean "staging"?)');
+  result = await infra(['deploy', '--env', 'prod', '--yes']);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, '"prod" is not an environment with AWS resources (did you mean "production"?)');
   result = await infra(['deploy', '--env', 'development', '--yes']);
   assert.match(result.stderr, 'local ones (an endpoint, or a URL on this machine) have none');
   for (const output of [result.stderr]) assert.not.ok(hasStackTrace(output), output);
@@ -202,6 +205,10 @@ test('deploy: preflight, then the CDK CLI on the synthesized stacks, then deploy
   assert.is(targets.stdout, `${JSON.stringify({ include: [{ site: 'fixture', domain: 'fixture.test', roleArn: ROLE, region: 'us-east-1' }] })}\n`);
   const production = await infra(['targets', '--env', 'production', '--json']);
   assert.is(production.stdout, '{"include":[]}\n');
+  const typo = await infra(['targets', '--env', 'prod', '--json']);
+  assert.is(typo.code, 1);
+  assert.match(typo.stderr, 'error: Unknown environment "prod" for fixture.test. Did you mean "production"?');
+  assert.not.ok(hasStackTrace(typo.stderr), typo.stderr);
 });
 
 test('diff runs cdk diff on the environment’s stacks only', async () => {
