@@ -193,6 +193,8 @@ export interface ShipOptions {
   refuser: 'build' | 'publish';
   /** The error to throw. */
   error: new (message: string) => Error;
+  /** Warn about build.allowFiles entries naming no file (default true). */
+  unusedAllowedFiles?: boolean;
 }
 
 /** The secret, dotfile and size guards over a set of files (see the top of the file). */
@@ -200,7 +202,7 @@ export function checkWhatShips(options: ShipOptions): void {
   const { files, limits, configFile } = options;
   const allowed = new Map(options.allowFiles.map((entry) => [entry.path.replace(/^\/+/, ''), entry]));
   const present = new Set(files.map((file) => file.path));
-  for (const entry of allowed.keys()) {
+  for (const entry of options.unusedAllowedFiles === false ? [] : allowed.keys()) {
     if (!present.has(entry)) options.warn(`${configFile}: build.allowFiles names ${entry}, which is not in the output; remove the entry if the file is gone.`);
   }
   const problems: string[] = [];
@@ -212,6 +214,13 @@ export function checkWhatShips(options: ShipOptions): void {
   const allowHint = (file: string) => `remove it from the sources, or, if it must be published, list it in ${configFile} under build.allowFiles as { path: '${file}', reason: '…' }`;
   for (const file of files) {
     total += file.size;
+    const stats = lstatSync(path.join(options.dir, file.path), { throwIfNoEntry: false });
+    // Absent: a rollback's tree holds only what it uploads; what is not there is not read, so not sent.
+    if (!stats) continue;
+    if (stats.isSymbolicLink()) {
+      problems.push(`${named(file)}: a symbolic link; nothing that ships may be a link. Replace it with the file itself.`);
+      continue;
+    }
     if (file.size > limits.fileLimitMiB * MiB) {
       problems.push(`${named(file)}: ${mib(file.size)}, over the limit of ${limits.fileLimitMiB} MiB per file. Make it smaller or host it elsewhere, or raise build.fileSize.limitMiB in ${configFile}.`);
     } else if (file.size > limits.fileWarningMiB * MiB) {
@@ -237,5 +246,5 @@ export function checkWhatShips(options: ShipOptions): void {
 }
 
 function mib(bytes: number): string {
-  return `${(bytes / MiB).toFixed(1)} MiB`;
+  return bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 }

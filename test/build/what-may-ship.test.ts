@@ -109,7 +109,7 @@ test('a file over the size limit is refused, one over the warning size warns', a
   await ctx.tmp.write({ [`${site}/assets/large.bin`]: Buffer.alloc(100_000, 1) });
   const error = await rejects(() => build(ctx), BuildError);
   assert.match(error.message, 'assets/large.bin');
-  assert.match(error.message, '0.1 MiB');
+  assert.match(error.message, 'assets/large.bin (from sites/fixture.test/assets/large.bin): 97.7 KiB');
   assert.match(error.message, 'limit of 0.05 MiB');
   assert.match(error.message, 'build.fileSize.limitMiB');
 });
