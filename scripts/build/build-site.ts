@@ -182,7 +182,7 @@ async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: 
     for (const step of outputSteps) {
       await timed(step.name, () => step.run(context, pages));
     }
-    await timed('what-may-ship', async () => {
+    await timed('output-links', async () => {
       replaceOutputLinks(pending.temporary, sourceFolders);
     });
     const [files, [digest, git]] = await timed('hash', () => Promise.all([hashOutputTree(pending.temporary, context.renderedFiles), identity]));

@@ -59,6 +59,13 @@ test('a symbolic link inside the site is published as a regular file', async (ct
   assert.ok(record.files.some((file) => file.path === 'assets/linked.txt'));
 });
 
+test('a link among the pages or images pointing outside the site is refused too', async (ctx) => {
+  await ctx.tmp.write(fixtureSite());
+  symlinkSync('/etc', path.join(ctx.tmp.dir, site, 'content', 'etc'));
+  const error = await rejects(() => build(ctx), BuildError);
+  assert.match(error.message, `${site}/content/etc: a symbolic link to /etc, outside ${site}`);
+});
+
 test('a .env is refused as a dotfile, and the secret is not printed', async (ctx) => {
   await ctx.tmp.write(fixtureSite({ pages: { 'assets/.env': `AWS_SECRET_ACCESS_KEY=${fakeSecret}\n` } }));
   const error = await rejects(() => build(ctx), BuildError);
