@@ -7,7 +7,7 @@ import { workspaceAt } from '../../scripts/config/sites.ts';
 import { buildSites } from '../../scripts/build/build-sites.ts';
 import { readBuildRecord } from '../../scripts/build/build-record.ts';
 import { isDotfile, maskSecret, secretIn } from '../../scripts/build/what-may-ship.ts';
-import { BuildError } from '../../scripts/errors.ts';
+import { BuildError, ConfigError } from '../../scripts/errors.ts';
 import { rejects } from '../helpers/assert.ts';
 import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
 import { fixtureSite } from '../helpers/sites.ts';
@@ -105,7 +105,8 @@ test('a file allowed in site.yaml with a reason passes; an allowed path that is 
 
 test('an allowed file needs a reason', async (ctx) => {
   await ctx.tmp.write(fixtureSite({ extraConfig: `build:\n  allowFiles:\n    - path: assets/x.txt\n` }));
-  await rejects(() => build(ctx), Error);
+  const error = await rejects(() => build(ctx), ConfigError);
+  assert.match(error.message, 'reason');
 });
 
 test('a file over the size limit is refused, one over the warning size warns', async (ctx) => {
