@@ -4,7 +4,8 @@
  * re-hashing, and a deploy record copies its identity.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
+import { BuildError } from '../errors.ts';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
@@ -61,7 +62,11 @@ export function hashBytes(file: string, bytes: Buffer): OutputFile {
  */
 export async function hashOutputTree(dir: string, known: ReadonlyMap<string, OutputFile> = new Map()): Promise<OutputFile[]> {
   const paths = (await glob('**/*', { cwd: dir, onlyFiles: true, dot: true })).sort();
-  return paths.map((file) => known.get(file) ?? hashBytes(file, readFileSync(path.join(dir, file))));
+  return paths.map((file) => {
+    // The last guard (what-may-ship.ts replaced every link before): a link is never recorded, so never published.
+    if (lstatSync(path.join(dir, file)).isSymbolicLink()) throw new BuildError(`${file}: a symbolic link in the output; the build never publishes a link. Replace it with the file itself.`);
+    return known.get(file) ?? hashBytes(file, readFileSync(path.join(dir, file)));
+  });
 }
 
 export function serializeBuildRecord(record: BuildRecord): string {

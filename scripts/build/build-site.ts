@@ -22,6 +22,8 @@ import { outputSteps, type BuiltPage } from './output-steps.ts';
 import { buildIdFor, sourceInventory } from './source-digest.ts';
 import { currentInputs, filesToReuse, nextManifest, parseReuseManifest, planReuse, reuseManifestPath, type CurrentInputs, type ReusePlan } from './render-reuse.ts';
 import { newPageIdToken } from './page-id.ts';
+import { BuildError } from '../errors.ts';
+import { checkWhatShips, refuseOutsideLinks, replaceOutputLinks } from './what-may-ship.ts';
 
 export interface BuildOptions {
   workspace: Workspace;
@@ -139,6 +141,8 @@ async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: 
   // Awaited below (or by Eleventy); a failure surfaces there, never as an unhandled rejection.
   for (const promise of [planned, reusePlan, independentPages]) promise.catch(() => undefined);
   const { facts, file: factsFile } = await timed('prepare', () => loadFacts(site.dir, workspace.root));
+  const sourceFolders = [site.dir, workspace.sharedLayoutsDir, workspace.widgetsDir];
+  refuseOutsideLinks(sourceFolders, (file) => path.relative(workspace.root, file) || '.');
 
   const pending = await startOutput(final);
   const context: BuildContext = {
@@ -178,6 +182,9 @@ async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: 
     for (const step of outputSteps) {
       await timed(step.name, () => step.run(context, pages));
     }
+    await timed('output-links', async () => {
+      replaceOutputLinks(pending.temporary, sourceFolders);
+    });
     const [files, [digest, git]] = await timed('hash', () => Promise.all([hashOutputTree(pending.temporary, context.renderedFiles), identity]));
     const sources = new Map(pages.map((page) => [page.path, page.source]));
     const record: BuildRecord = {
@@ -191,6 +198,19 @@ async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: 
       builtAt: new Date().toISOString(),
       files: files.map((file) => (sources.has(file.path) ? { ...file, source: sources.get(file.path) } : file)),
     };
+    await timed('what-may-ship', async () => {
+      checkWhatShips({
+        dir: pending.temporary,
+        files: record.files,
+        allowFiles: site.build.allowFiles,
+        limits: { fileWarningMiB: site.build.fileSize.warningMiB, fileLimitMiB: site.build.fileSize.limitMiB, siteWarningMiB: site.build.siteSize.warningMiB, siteLimitMiB: site.build.siteSize.limitMiB },
+        sourceOf: (file) => assetSource(workspace, site, file),
+        configFile: site.configFile,
+        warn: (message) => logger.warn(`${site.domain}: ${message}`),
+        refuser: 'build',
+        error: BuildError,
+      });
+    });
     const recordFile = buildRecordPath(final);
     const inputs = await current;
     await timed('commit', async () => {
@@ -324,4 +344,13 @@ function warnAboutUnfinishedSetup(context: BuildContext, logger: Logger): void {
   if (placeholders.length) {
     logger.warn(`${context.site.domain}: placeholders in ${context.site.configFile} (publishing will refuse them): ${placeholders.join(', ')}`);
   }
+}
+
+/** The source a copied file came from (the site's folder first, then shared-layouts/), relative to the repository. */
+function assetSource(workspace: Workspace, site: SiteConfig, file: string): string | undefined {
+  for (const dir of [site.dir, workspace.sharedLayoutsDir]) {
+    const candidate = path.join(dir, file);
+    if (existsSync(candidate)) return path.relative(workspace.root, candidate);
+  }
+  return undefined;
 }

@@ -148,8 +148,31 @@ export const buildSchema = z
       })
       .refine((weight) => weight.warningKiB <= weight.budgetKiB, { message: 'warningKiB must not be more than budgetKiB (the warning comes before the refusal)', path: ['warningKiB'] })
       .prefault({}),
+    /** Output files the secret and dotfile guards let through (scripts/build/what-may-ship.ts), each with why. */
+    allowFiles: z
+      .array(
+        z.strictObject({
+          path: z.string().min(1).regex(/^[^/]/, 'must be a path inside the output, such as assets/x.txt (no leading "/")'),
+          reason: z.string().trim().min(1, 'must say why the file may be published'),
+        }),
+      )
+      .default([]),
+    /** Per file: a warning over warningMiB, a refusal over limitMiB. */
+    fileSize: sizeLimits(5, 25),
+    /** The whole site's output: a warning over warningMiB, a refusal over limitMiB. */
+    siteSize: sizeLimits(200, 500),
   })
   .prefault({});
+
+function sizeLimits(warningMiB: number, limitMiB: number) {
+  return z
+    .strictObject({
+      warningMiB: z.number().positive('must be more than 0').default(warningMiB),
+      limitMiB: z.number().positive('must be more than 0').default(limitMiB),
+    })
+    .refine((size) => size.warningMiB <= size.limitMiB, { message: 'warningMiB must not be more than limitMiB (the warning comes before the refusal)', path: ['warningMiB'] })
+    .prefault({});
+}
 
 const navItem = z.strictObject({
   title: z.string().min(1),

@@ -35,6 +35,7 @@ import { awsConnector, type Connector } from './connect.ts';
 import type { DeployRecord, Publisher, StagingCheck } from './deploy-record.ts';
 import { interruptible, watchInterrupts } from './interrupt.ts';
 import { compareKeys, localFiles, type NestedPrefix } from './local-files.ts';
+import { checkWhatShips } from '../build/what-may-ship.ts';
 import { acquireLock, describeHolder, lockKey, parseLock, type HeldLock } from './lock.ts';
 import { planPublish, type Plan } from './plan.ts';
 import type { ListedObject, Ports } from './ports.ts';
@@ -379,6 +380,21 @@ export async function planSite(
   const { site, env, envName } = target;
   const nested = target.nested ?? [];
   const local = localFiles(build.record, { prefix: env.prefix, publish: site.publish, directoryIndexKeys: env.directoryIndexKeys, nested });
+  // The build refused these already; publishing checks again what it is about to upload
+  // (a tree changed after its build, an archived tree from before the guards), before any request.
+  const uploads = new Map(local.files.map((file) => [file.aliasOf ?? file.path, file.size]));
+  const sources = new Map(build.record.files.map((file) => [file.path, file.source]));
+  checkWhatShips({
+    dir: build.outputDir,
+    files: [...uploads].map(([file, size]) => ({ path: file, size, source: sources.get(file) })),
+    allowFiles: site.build.allowFiles,
+    limits: { fileWarningMiB: site.build.fileSize.warningMiB, fileLimitMiB: site.build.fileSize.limitMiB, siteWarningMiB: site.build.siteSize.warningMiB, siteLimitMiB: site.build.siteSize.limitMiB },
+    configFile: site.configFile,
+    warn: () => undefined, // the build warned
+    refuser: 'publish',
+    error: PublishError,
+    unusedAllowedFiles: false,
+  });
   options.logger.info(`${site.domain} → ${envName}: reading s3://${env.bucket}/${env.prefix}${env.endpoint ? ` at ${env.endpoint}` : ''}`);
   const remote = await readRemote(ports.store, env.prefix, local.files, options.logger, nested);
   const input = {
