@@ -10,7 +10,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { UserError } from '../scripts/errors.ts';
 import { awsCredentials } from '../scripts/publish/aws-credentials.ts';
-import { formatDuration } from '../scripts/publish/preflight.ts';
+import { expiredCredentials, formatDuration } from '../scripts/publish/preflight.ts';
 import { stsIdentity } from '../scripts/publish/sts-identity.ts';
 import { INFRA_REGION, type InfraTarget } from './targets.ts';
 
@@ -44,7 +44,7 @@ export async function infraPreflight(targets: readonly InfraTarget[], options: {
   }
   if (status.expiration) {
     const left = status.expiration.getTime() - Date.now();
-    if (left <= 0) throw new InfraError(`The AWS credentials from ${status.source} expired at ${status.expiration.toISOString()}; renew them with \`${status.renew}\` and run the infra command again.`);
+    if (left <= 0) throw new InfraError(expiredCredentials({ ...status, expiration: status.expiration }, ' and run the infra command again'));
     // A first deploy waits for CloudFront and the certificate: often 10 to 20 minutes.
     if (left < DEPLOY_EXPIRY_WARNING_MS) options.log(`warning: the AWS credentials from ${status.source} expire in ${Math.ceil(left / 60_000)} min; a first deploy can take 20, and CloudFormation rolls back what it cannot finish — renew first with \`${status.renew}\`.`);
   }

@@ -9,23 +9,10 @@ import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import mime from 'mime-types';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-  '.xml': 'application/xml',
-  '.webmanifest': 'application/manifest+json',
-};
+/** The Content-Type S3 would be given for the file (the publisher uses the same table, mime-types). */
+const typeOf = (file: string): string => mime.contentType(path.extname(file)) || 'application/octet-stream';
 
 export interface HeadersServer {
   url: string;
@@ -45,10 +32,10 @@ export async function serveWithHeaders(root: string, headers: Readonly<Record<st
     if (file !== root && !file.startsWith(root + path.sep)) return void send(403, 'text/plain; charset=utf-8', 'forbidden');
     try {
       if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
-      send(200, TYPES[path.extname(file)] ?? 'application/octet-stream', await readFile(file));
+      send(200, typeOf(file), await readFile(file));
     } catch {
       const notFound = await readFile(path.join(root, '404.html')).catch(() => undefined);
-      if (notFound) send(404, TYPES['.html']!, notFound);
+      if (notFound) send(404, typeOf('404.html'), notFound);
       else send(404, 'text/plain; charset=utf-8', 'not found');
     }
   });

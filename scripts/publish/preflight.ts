@@ -26,6 +26,11 @@ import type { PublishTarget } from './publish.ts';
 /** Credentials expiring sooner than this draw a warning: a long publish may outlive them. */
 export const EXPIRY_WARNING_MS = 15 * 60_000;
 
+/** The one sentence for credentials past their expiry; `then` is what to do after renewing (publish, infra and status differ). */
+export function expiredCredentials(status: CredentialStatus & { expiration: Date }, then = ' and publish again'): string {
+  return `The AWS credentials from ${status.source} expired at ${status.expiration.toISOString()}; renew them with \`${status.renew}\`${then}.`;
+}
+
 export interface PreflightEntry {
   target: PublishTarget;
   connection: Connection;
@@ -59,7 +64,7 @@ export async function preflight(entries: readonly PreflightEntry[], options: { l
     if (status.expiration) {
       const left = status.expiration.getTime() - now().getTime();
       if (left <= 0) {
-        throw new PublishError(`The AWS credentials from ${status.source} expired at ${status.expiration.toISOString()}; renew them with \`${status.renew}\` and publish again.`);
+        throw new PublishError(expiredCredentials({ ...status, expiration: status.expiration }));
       }
       if (left < EXPIRY_WARNING_MS) warn(`the AWS credentials from ${status.source} expire in ${Math.ceil(left / 60_000)} min (${status.expiration.toISOString()}); a long publish may outlive them — renew first with \`${status.renew}\`.`);
     }

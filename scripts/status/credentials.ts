@@ -14,7 +14,7 @@
  */
 import type { SiteConfig, Workspace } from '../config/sites.ts';
 import { isUserError } from '../errors.ts';
-import { EXPIRY_WARNING_MS } from '../publish/preflight.ts';
+import { EXPIRY_WARNING_MS, expiredCredentials } from '../publish/preflight.ts';
 import type { Credentials, CredentialStatus, Identity } from '../publish/ports.ts';
 import { claspCredentialSource } from './clasp-credential.ts';
 
@@ -137,7 +137,7 @@ export function awsCredentialCheck(credentials: Credentials, identity: Identity,
       if (status.expiration && status.expiration.getTime() <= now.getTime()) {
         return {
           ...known,
-          problem: { state: 'expired', message: `The AWS credentials from ${status.source} expired at ${status.expiration.toISOString()}; renew them with \`${status.renew}\`.` },
+          problem: { state: 'expired', message: expiredCredentials({ ...status, expiration: status.expiration }, '') },
         };
       }
       try {
