@@ -23,7 +23,7 @@ import { buildIdFor, sourceInventory } from './source-digest.ts';
 import { currentInputs, filesToReuse, nextManifest, parseReuseManifest, planReuse, reuseManifestPath, type CurrentInputs, type ReusePlan } from './render-reuse.ts';
 import { newPageIdToken } from './page-id.ts';
 import { BuildError } from '../errors.ts';
-import { checkWhatShips, refuseOutsideLinks, replaceOutputLinks } from './what-may-ship.ts';
+import { checkWhatShips, refuseOutsideLinks, refuseUnsafeNames, replaceOutputLinks } from './what-may-ship.ts';
 
 export interface BuildOptions {
   workspace: Workspace;
@@ -142,7 +142,9 @@ async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: 
   for (const promise of [planned, reusePlan, independentPages]) promise.catch(() => undefined);
   const { facts, file: factsFile } = await timed('prepare', () => loadFacts(site.dir, workspace.root));
   const sourceFolders = [site.dir, workspace.sharedLayoutsDir, workspace.widgetsDir];
-  refuseOutsideLinks(sourceFolders, (file) => path.relative(workspace.root, file) || '.');
+  const shown = (file: string) => path.relative(workspace.root, file) || '.';
+  refuseOutsideLinks(sourceFolders, shown);
+  refuseUnsafeNames(['content', 'assets', 'images'].map((folder) => path.join(site.dir, folder)).concat(path.join(workspace.sharedLayoutsDir, 'assets')), shown);
 
   const pending = await startOutput(final);
   const context: BuildContext = {

@@ -11,10 +11,12 @@
  *   a secret (private keys, AWS keys, common tokens), unless site.yaml lists
  *   it under `build.allowFiles` with a reason.
  * - A size limit per file and per site, each with a warning below it.
+ * - Names made of URL-safe characters only (safe-names.ts says why).
  */
 import { copyFileSync, lstatSync, openSync, readSync, closeSync, readdirSync, realpathSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { BuildError } from '../errors.ts';
+import { unsafeName, type UnsafeName } from './safe-names.ts';
 
 export interface AllowedFile {
   path: string;
@@ -83,6 +85,40 @@ export function refuseOutsideLinks(folders: readonly string[], show: (file: stri
   }
   if (problems.length) throw new BuildError(`symbolic links the build refuses:\n  ${problems.join('\n  ')}`);
 }
+
+/**
+ * Every file and folder name under the page and asset folders must be
+ * URL-safe (safe-names.ts): refused here, before anything renders, so the
+ * message names the source and no later step (a fingerprinted copy, the
+ * sitemap) reports it under another name. `show` as above.
+ */
+export function refuseUnsafeNames(folders: readonly string[], show: (file: string) => string): void {
+  const problems: string[] = [];
+  const visit = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name === 'node_modules') continue;
+      const file = path.join(dir, entry.name);
+      const bad = unsafeName(entry.name);
+      if (bad) {
+        const shown = show(file);
+        const renamed = unsafeName(shown)?.suggested ?? shown;
+        problems.push(`${shown}: ${bad.reason}; ${SAFE_NAMES} Rename it to ${renamed}${entry.isDirectory() ? '' : ' (and the links to it)'}.`);
+        continue; // its contents are renamed with it
+      }
+      if (entry.isDirectory()) visit(file);
+    }
+  };
+  for (const folder of folders) visit(folder);
+  if (problems.length) throw new BuildError(`names the build refuses (docs/reference/building.md, "File names"):\n  ${problems.join('\n  ')}`);
+}
+
+const SAFE_NAMES = 'names may hold only ASCII letters, digits, "-", ".", "_" and "~", the characters every URL, sitemap, S3 key and CloudFront path spells the same way.';
 
 /**
  * Replaces every link in the output tree by a copy of what it points to,
@@ -221,6 +257,8 @@ export function checkWhatShips(options: ShipOptions): void {
       problems.push(`${named(file)}: a symbolic link; nothing that ships may be a link. Replace it with the file itself.`);
       continue;
     }
+    const badName = unsafeName(file.path);
+    if (badName) problems.push(`${named(file)}: ${nameAdvice(file.source ?? options.sourceOf?.(file.path), badName)}`);
     if (file.size > limits.fileLimitMiB * MiB) {
       problems.push(`${named(file)}: ${mib(file.size)}, over the limit of ${limits.fileLimitMiB} MiB per file. Make it smaller or host it elsewhere, or raise build.fileSize.limitMiB in ${configFile}.`);
     } else if (file.size > limits.fileWarningMiB * MiB) {
@@ -243,6 +281,14 @@ export function checkWhatShips(options: ShipOptions): void {
   if (problems.length) {
     throw new options.error(`the ${options.refuser} refuses ${problems.length === 1 ? 'a file' : `${problems.length} problems`} that should not ship:\n  ${problems.join('\n  ')}`);
   }
+}
+
+/** Rename the source when its own name is the problem; otherwise the URL it was given (a permalink) is. */
+function nameAdvice(source: string | undefined, bad: UnsafeName): string {
+  const why = `its name ${bad.reason}; ${SAFE_NAMES}`;
+  const renamed = source ? unsafeName(source) : undefined;
+  if (source && renamed) return `${why} Rename ${source} to ${renamed.suggested} (and the links to it).`;
+  return `${why} Give it the URL /${bad.suggested.replace(/(^|\/)index\.html$/, '$1')} instead${source ? ` (the permalink in ${source})` : ''}.`;
 }
 
 function mib(bytes: number): string {

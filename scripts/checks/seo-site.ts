@@ -76,6 +76,18 @@ async function readIfExists(file: string): Promise<string | undefined> {
   return existsSync(file) ? readFile(file, 'utf8') : undefined;
 }
 
+/**
+ * A URL as a browser sends it (percent-encoded where it must be), so a
+ * <loc> the generator encoded and a page path that was not compare equal.
+ */
+function sameUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
 export async function checkSitemap(site: SiteInput): Promise<Problem[]> {
   const xml = await readIfExists(path.join(site.outputDir, 'sitemap.xml'));
   const { settings } = site;
@@ -85,12 +97,12 @@ export async function checkSitemap(site: SiteInput): Promise<Problem[]> {
   if (xml === undefined) return [{ rule: RULES.sitemap, file: 'sitemap.xml', ...TOP, message: 'production has no sitemap.xml' }];
   const entries = sitemapEntries(xml);
   const indexable = new Map(
-    site.pages.filter((page) => !(page.data as SeoPageData).noindex).map((page) => [settings.productionOrigin + pathOfFile(page.file), page] as const),
+    site.pages.filter((page) => !(page.data as SeoPageData).noindex).map((page) => [sameUrl(settings.productionOrigin + pathOfFile(page.file)), page] as const),
   );
-  const listed = new Set(entries.map((entry) => entry.url));
+  const listed = new Set(entries.map((entry) => sameUrl(entry.url)));
   const problems: Problem[] = [];
   for (const entry of entries) {
-    if (!indexable.has(entry.url)) {
+    if (!indexable.has(sameUrl(entry.url))) {
       problems.push({ rule: RULES.sitemap, file: 'sitemap.xml', ...at(entry), message: `lists ${entry.url}, which is not an indexable page of this build (missing, or noindex)` });
     }
   }

@@ -61,4 +61,12 @@ test('a file over the per-file limit is refused by publish too', async (ctx) => 
   assert.match(error.message, 'big.bin: 48.8 KiB, over the limit of 0.02 MiB per file');
 });
 
+test('a file whose name a URL spells two ways (added to the tree after its build) is refused by publish, with a name to use', async (ctx) => {
+  const target = await treeTarget(ctx.tmp.dir, environments);
+  const built = await treeBuild(ctx.tmp.dir, { 'index.html': html('Home'), 'menu/fish+chips.txt': 'cod\n' }, 'b1');
+  const error = await rejects(() => planSite(target, built, noRequests, { logger: quiet }), PublishError);
+  assert.match(error.message, 'menu/fish+chips.txt: its name "fish+chips.txt" has "+"');
+  assert.match(error.message, 'Give it the URL /menu/fish-chips.txt instead');
+});
+
 test.run();
