@@ -25,7 +25,17 @@ export interface EdgeConfig {
   redirectHosts: string[];
   /** Decoded site path (as in site.yaml, percent-escapes decoded) → target as written. */
   redirects: Record<string, string>;
+  /** Versioned mode: paths map to content-addressed objects through the KeyValueStore (scripts/publish/versioned/path-map.ts). */
+  versioned?: boolean;
 }
+
+/**
+ * The runtime's module for the KeyValueStore associated with the function
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-custom-methods.html):
+ * declared before the code only in versioned mode, so an in-place function
+ * needs no store.
+ */
+export const KVS_PROLOGUE = "import cf from 'cloudfront';\nvar kvsHandle = cf.kvs();\n";
 
 /**
  * "Maximum size of the function code and included libraries: 10 KB"
@@ -76,10 +86,10 @@ export function edgeConfigFor(site: SiteConfig, environmentName: string): EdgeCo
 
 /** The function's code with `config` written in; refused when CloudFront would refuse it. */
 export function edgeFunctionCode(config: EdgeConfig, options: { configFile?: string } = {}): string {
-  const code = viewerRequestSource().replace(CONFIG_MARKER, () => configLiteral(config));
+  const code = assemble(config);
   const size = functionCodeSize(code);
   if (size > MAX_FUNCTION_BYTES) {
-    const withoutRedirects = functionCodeSize(viewerRequestSource().replace(CONFIG_MARKER, () => configLiteral({ ...config, redirects: {} })));
+    const withoutRedirects = functionCodeSize(assemble({ ...config, redirects: {} }));
     const format = (bytes: number) => bytes.toLocaleString('en-US');
     throw new ConfigError(
       `${options.configFile ?? 'site.yaml'}: redirects: the viewer-request function would be ${format(size)} bytes, over CloudFront Functions' limit of ${format(MAX_FUNCTION_BYTES)} bytes (10 KB). ` +
@@ -88,6 +98,20 @@ export function edgeFunctionCode(config: EdgeConfig, options: { configFile?: str
     );
   }
   return code;
+}
+
+/**
+ * The code as uploaded: whole-line comments dropped (they count against the
+ * 10 KB like code; the source keeps them), the configuration written in, and
+ * the store's module declared in versioned mode.
+ */
+function assemble(config: EdgeConfig): string {
+  const body = viewerRequestSource()
+    .split('\n')
+    .filter((line) => !/^\s*\/\//.test(line))
+    .join('\n')
+    .replace(CONFIG_MARKER, () => configLiteral(config));
+  return config.versioned ? KVS_PROLOGUE + body : body;
 }
 
 /** Bytes as CloudFront counts them: the UTF-8 encoding of the code. */
@@ -171,9 +195,43 @@ const RUN_TIMEOUT_MS = 1000;
  * nothing, stands in for the runtime's), strict mode, no eval or new Function. The event goes in, and the result comes out, as JSON, so
  * neither side holds the other realm's objects.
  */
-export async function runViewerRequest(code: string, event: CloudFrontFunctionEvent): Promise<CloudFrontFunctionResult> {
-  const context = vm.createContext({}, { codeGeneration: { strings: false, wasm: false } });
-  new vm.Script(`'use strict';${code}`, { filename: 'viewer-request.js' }).runInContext(context, { timeout: RUN_TIMEOUT_MS });
+export async function runViewerRequest(code: string, event: CloudFrontFunctionEvent, options: FunctionRunOptions = {}): Promise<CloudFrontFunctionResult> {
+  return runFunction(code, event, options) as Promise<CloudFrontFunctionResult>;
+}
+
+/** The viewer-response side of the same code (status of the 404 page, noindex on previews). */
+export async function runViewerResponse(code: string, event: CloudFrontResponseEvent, options: FunctionRunOptions = {}): Promise<CloudFrontFunctionResponse> {
+  return runFunction(code, event, options) as Promise<CloudFrontFunctionResponse>;
+}
+
+export interface FunctionRunOptions {
+  /** The associated KeyValueStore, read as the runtime's kvsHandle.get(key) reads it: undefined for a missing key. */
+  kvs?: (key: string) => Promise<string | undefined> | string | undefined;
+}
+
+export interface CloudFrontResponseEvent extends Omit<CloudFrontFunctionEvent, 'context'> {
+  context: Omit<CloudFrontFunctionEvent['context'], 'eventType'> & { eventType: 'viewer-response' };
+  response: { statusCode: number; statusDescription?: string; headers: CloudFrontValues; cookies: CloudFrontValues };
+}
+
+async function runFunction(code: string, event: CloudFrontFunctionEvent | CloudFrontResponseEvent, options: FunctionRunOptions): Promise<unknown> {
+  // The runtime's module, as an object in the sandbox: get() rejects for a missing key, as documented.
+  const kvs = options.kvs;
+  const cf = {
+    kvs: () => ({
+      get: async (key: string) => {
+        const value = kvs ? await kvs(String(key)) : undefined;
+        if (value === undefined) throw new Error(`KeyValueStore: key ${key} not found`);
+        return value;
+      },
+      exists: async (key: string) => (kvs ? (await kvs(String(key))) !== undefined : false),
+    }),
+  };
+  const versioned = code.startsWith(KVS_PROLOGUE);
+  const context = vm.createContext(versioned ? { cf } : {}, { codeGeneration: { strings: false, wasm: false } });
+  const script = versioned ? `var kvsHandle = cf.kvs();\n${code.slice(KVS_PROLOGUE.length)}` : code;
+  if (/^\s*import\s/m.test(script)) throw new Error('viewer-request.js imports a module other than the KeyValueStore prologue');
+  new vm.Script(`'use strict';${script}`, { filename: 'viewer-request.js' }).runInContext(context, { timeout: RUN_TIMEOUT_MS });
   if (typeof context['handler'] !== 'function') throw new Error('viewer-request.js defines no top-level function handler(event)');
   const call = new vm.Script(`handler(JSON.parse(${JSON.stringify(JSON.stringify(event))}))`, { filename: 'event.js' });
   const result: unknown = await call.runInContext(context, { timeout: RUN_TIMEOUT_MS });
@@ -191,6 +249,8 @@ export interface ViewerRequestOptions {
   /** Further headers, any case (the event's names are lower-case). */
   headers?: Record<string, string>;
   ip?: string;
+  /** Cookies the viewer sent, by name (the event holds them apart from the headers). */
+  cookies?: Record<string, string>;
 }
 
 let requestCount = 0;
@@ -209,7 +269,13 @@ export function viewerRequestEvent(options: ViewerRequestOptions): CloudFrontFun
       requestId: `local-${process.pid}-${requestCount}`,
     },
     viewer: { ip: options.ip ?? '127.0.0.1' },
-    request: { method: options.method ?? 'GET', uri: options.uri, querystring: parseQuery(options.query ?? ''), headers, cookies: {} },
+    request: {
+      method: options.method ?? 'GET',
+      uri: options.uri,
+      querystring: parseQuery(options.query ?? ''),
+      headers,
+      cookies: Object.fromEntries(Object.entries(options.cookies ?? {}).map(([name, value]) => [name, { value }])),
+    },
   };
 }
 

@@ -16,14 +16,94 @@ var REDIRECT_CACHE_CONTROL = 'public, max-age=3600';
 // scripts/publish/local-files.ts) are never served.
 var RESERVED_PATH = '/.publish';
 
+// Versioned mode (CONFIG.versioned) reads the KeyValueStore through kvsHandle,
+// which edge-function.ts declares above this file's text; the map's format is
+// scripts/publish/versioned/path-map.ts.
+var OBJECTS = '/.objects/';
+var PREVIEW_COOKIE = 'deploy_preview';
+// The same test as isFingerprinted() in scripts/publish/local-files.ts (a test compares them).
+var FINGERPRINT = /(?:\.(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,64}|-(?=[A-Z2-7]*[2-7])(?=[A-Z2-7]*[A-Z])[A-Z2-7]{8})\.[A-Za-z0-9]+$/;
+
 async function handler(event) {
+  if (event.context.eventType === 'viewer-response') return viewerResponse(event);
   var request = event.request;
   var answer = respond(request);
   if (answer) return answer;
   request.uri = objectUri(request.uri);
-  // A versioned deploy will prefix request.uri with the live version read
-  // from a KeyValueStore here, after every decision made on the public path.
+  if (!CONFIG.versioned) return request;
+  return versioned(request);
+}
+
+// Maps the path to the object that serves it in the live deploy, or in the
+// previewed one; a path the deploy lacks gets that deploy's 404 page.
+async function versioned(request) {
+  var asked = request.querystring.deploy;
+  if (asked) return previewCookie(asked.value, request.uri);
+  var live = (await read('live') || '').split(' ');
+  var seq = Number(live[0]);
+  var preview = request.cookies[PREVIEW_COOKIE];
+  if (preview) {
+    var previewSeq = await read('d:' + preview.value);
+    if (previewSeq === undefined) return previewCookie('', request.uri);
+    seq = Number(previewSeq);
+  }
+  var path = decodePath(request.uri);
+  var id = resolve(await read('p:' + path), seq, FINGERPRINT.test(path.slice(path.lastIndexOf('/') + 1)));
+  if (id === undefined) id = resolve(await read('p:/404.html'), seq, false);
+  if (id === undefined) return notFound();
+  request.uri = OBJECTS + id;
   return request;
+}
+
+async function read(key) {
+  try {
+    return await kvsHandle.get(key);
+  } catch (error) {
+    return undefined;
+  }
+}
+
+// The last entry at or below seq ("-": gone); a fingerprinted file gone from
+// the deploy is served from the newest deploy that has it (same bytes).
+function resolve(value, seq, fingerprinted) {
+  if (value === undefined) return undefined;
+  var entries = value.split(',');
+  var found;
+  var newest;
+  for (var i = 0; i < entries.length; i++) {
+    var at = entries[i].indexOf('=');
+    var id = entries[i].slice(at + 1);
+    if (id !== '-') newest = id;
+    if (Number(entries[i].slice(0, at)) <= seq) found = id;
+  }
+  if (found !== undefined && found !== '-') return found;
+  return fingerprinted ? newest : undefined;
+}
+
+// ?deploy=<id> starts previewing a kept deploy (the cookie keeps it while
+// following links); ?deploy=live, or an id no longer kept, ends it.
+function previewCookie(id, uri) {
+  var keep = id !== 'live' && /^[A-Za-z0-9_-]{1,64}$/.test(id);
+  return {
+    statusCode: 302,
+    statusDescription: 'Found',
+    headers: { location: { value: uri.endsWith('/index.html') ? uri.slice(0, -'index.html'.length) : uri }, 'cache-control': { value: 'no-store' } },
+    cookies: { deploy_preview: { value: keep ? id : '', attributes: 'Path=/; Secure; HttpOnly; SameSite=Lax' + (keep ? '' : '; Max-Age=0') } },
+  };
+}
+
+// The 404 page keeps its status (its object says so), and a previewed deploy
+// is never indexed.
+function viewerResponse(event) {
+  var response = event.response;
+  var status = response.headers['x-amz-meta-status'];
+  if (status) {
+    delete response.headers['x-amz-meta-status'];
+    response.statusCode = Number(status.value);
+    response.statusDescription = 'Not Found';
+  }
+  if (event.request.cookies[PREVIEW_COOKIE]) response.headers['x-robots-tag'] = { value: 'noindex' };
+  return response;
 }
 
 // A response made here (redirect or refusal), or undefined to forward the request.

@@ -76,7 +76,7 @@ export interface LocalOptions {
  * price is on the safe side: the rare hash of only digits (about 2% of 8
  * hex digits) is cached briefly like any other file.
  */
-const FINGERPRINT = /(?:\.(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,64}|-(?=[A-Z2-7]*[2-7])(?=[A-Z2-7]*[A-Z])[A-Z2-7]{8})\.[A-Za-z0-9]+$/;
+export const FINGERPRINT = /(?:\.(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,64}|-(?=[A-Z2-7]*[2-7])(?=[A-Z2-7]*[A-Z])[A-Z2-7]{8})\.[A-Za-z0-9]+$/;
 
 const SOURCE_EXTENSIONS = new Set(['.md', '.njk', '.liquid', '.ts', '.mts', '.cts', '.gs', '.yaml', '.yml', '.scss', '.sass']);
 
