@@ -13,7 +13,7 @@
  * - A size limit per file and per site, each with a warning below it.
  * - Names made of URL-safe characters only (safe-names.ts says why).
  */
-import { copyFileSync, lstatSync, openSync, readSync, closeSync, readdirSync, realpathSync, unlinkSync } from 'node:fs';
+import { copyFileSync, lstatSync, openSync, readSync, closeSync, readdirSync, realpathSync, unlinkSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { BuildError } from '../errors.ts';
 import { unsafeName, type UnsafeName } from './safe-names.ts';
@@ -47,7 +47,11 @@ function realOrSelf(dir: string): string {
   }
 }
 
-function* walk(dir: string): Generator<string> {
+/**
+ * Every entry under `dir` (node_modules aside), depth first; `descend`
+ * says whether to go into a folder (a symbolic link is never followed).
+ */
+function* entriesUnder(dir: string, descend: (entry: Dirent, file: string) => boolean = () => true): Generator<{ entry: Dirent; file: string }> {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -57,9 +61,13 @@ function* walk(dir: string): Generator<string> {
   for (const entry of entries) {
     if (entry.name === 'node_modules') continue;
     const file = path.join(dir, entry.name);
-    if (entry.isSymbolicLink()) yield file;
-    else if (entry.isDirectory()) yield* walk(file);
+    yield { entry, file };
+    if (entry.isDirectory() && descend(entry, file)) yield* entriesUnder(file, descend);
   }
+}
+
+function* walk(dir: string): Generator<string> {
+  for (const { entry, file } of entriesUnder(dir)) if (entry.isSymbolicLink()) yield file;
 }
 
 /**
@@ -94,27 +102,17 @@ export function refuseOutsideLinks(folders: readonly string[], show: (file: stri
  */
 export function refuseUnsafeNames(folders: readonly string[], show: (file: string) => string): void {
   const problems: string[] = [];
-  const visit = (dir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      if (entry.name === 'node_modules') continue;
-      const file = path.join(dir, entry.name);
+  // A refused folder's contents are renamed with it: not visited.
+  const safe = (entry: Dirent) => unsafeName(entry.name) === undefined;
+  for (const folder of folders) {
+    for (const { entry, file } of entriesUnder(folder, safe)) {
       const bad = unsafeName(entry.name);
-      if (bad) {
-        const shown = show(file);
-        const renamed = unsafeName(shown)?.suggested ?? shown;
-        problems.push(`${shown}: ${bad.reason}; ${SAFE_NAMES} Rename it to ${renamed}${entry.isDirectory() ? '' : ' (and the links to it)'}.`);
-        continue; // its contents are renamed with it
-      }
-      if (entry.isDirectory()) visit(file);
+      if (!bad) continue;
+      const shown = show(file);
+      const renamed = unsafeName(shown)?.suggested ?? shown;
+      problems.push(`${shown}: ${bad.reason}; ${SAFE_NAMES} Rename it to ${renamed}${entry.isDirectory() ? '' : ' (and the links to it)'}.`);
     }
-  };
-  for (const folder of folders) visit(folder);
+  }
   if (problems.length) throw new BuildError(`names the build refuses (docs/reference/building.md, "File names"):\n  ${problems.join('\n  ')}`);
 }
 
