@@ -122,7 +122,7 @@ test('nothing published yet: every environment says so, placeholders say "not de
   assert.is(report.needsAction, false);
   assert.equal(report.actions, []);
   assert.equal(report.checkout, { commit: ctx.commit, clean: true });
-  assert.equal(report.credentials, [{ source: 'test credentials', usedBy: ['fixture.test → staging', 'fixture.test → production'], renew: 'renew the test credentials', local: false, identity: servers.sts.arnFor('S3RVER'), state: 'valid' }]);
+  assert.equal(report.credentials, [{ source: 'test credentials', usedBy: ['fixture.test → staging', 'fixture.test → production'], renew: 'renew the test credentials', local: false, identity: servers.sts.callerArn, state: 'valid' }]);
   // Per environment: HeadBucket, the pointer, the lock; never the placeholder bucket, never a write.
   assert.equal(servers.s3.log.requests.map((request) => [request.operation, request.bucket, request.key]).sort(), [
     ['GetObject', ctx.production, '.publish/current.json'],
@@ -159,7 +159,7 @@ test('staging published, production not: staging is live and current, production
     command: 'publish',
     invalidations: [],
   });
-  assert.is(staging.live!.by!.arn, servers.sts.arnFor('S3RVER'));
+  assert.is(staging.live!.by!.arn, servers.sts.callerArn);
   assert.equal(staging.workingTree, { sourceDigest: record.sourceDigest, unpublishedChanges: false });
   assert.equal([staging.livePage?.result, staging.livePage?.page, 'live' in staging.livePage! && staging.livePage.live], ['match', 'index.html', await builtId(ctx, 'staging')]);
   assert.equal(staging.staging, null);
