@@ -7,6 +7,17 @@
  * wildcard paths) answer TooManyInvalidationsInProgress — so the real
  * @aws-sdk/client-cloudfront serialises and parses real requests. Every
  * request is logged for the tests' counts.
+ *
+ * Why a stand-in next to moto (test/helpers/moto-server.ts), which also
+ * implements this API: moto covers GetDistribution (origins, origin paths,
+ * enabled), CreateInvalidation, GetInvalidation and ListInvalidations, and
+ * test/publish/two-implementations.test.ts runs the publish scenarios on it.
+ * It does not cover what the tests here control: when an invalidation
+ * completes (moto's are COMPLETED at once, so no --wait polling, limit, or
+ * invalidations in progress against CloudFront's limits), seeding
+ * invalidations made elsewhere, the CallerReference rule (moto creates a
+ * second invalidation), ListInvalidations paging, or injected failures
+ * (`failNext`). `completedSpelling` answers "Completed" as moto spells it.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
