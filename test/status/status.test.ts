@@ -209,7 +209,7 @@ test('everything current: production serves what staging serves, each live page 
   assert.equal([report.actions, report.notes, report.needsAction], [[], [], false]);
   onlyReads();
   const table = formatStatus(report);
-  assert.match(table, new RegExp(`fixture\\.test {2}production +${production.record.buildId} {2}[0-9a-f]{12} {2}\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ, just now {2}Deployer/s3rver +Completed +current +current +matches\\n`), table);
+  assert.match(table, new RegExp(`fixture\\.test {2}production +${production.record.buildId} {2}[0-9a-f]{12} {2}\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ, just now {2}moto +Completed +current +current +matches\\n`), table);
 });
 
 test('production lags staging: a newer commit on staging is an action naming both builds, and production holds unpublished changes', async (ctx) => {
@@ -457,7 +457,7 @@ test('the command: a stale live page exits 1, and the table shows it on stdout',
   const result = await runCli(['--root', ctx.tmp.dir, 'status', '--site', 'fixture', '--env', 'staging'], { env: await awsEnv(ctx) });
   assert.is(result.code, 1, result.stderr);
   assert.match(result.stdout, /^site +env +build +commit +published +by +invalidation +working tree +staging +live page\n/m);
-  assert.match(result.stdout, /fixture\.test {2}staging {2}[0-9a-f]{16} {2}[0-9a-f]{12} {2}.* {2}Deployer\/s3rver +none +current +- +STALE \(0ld0ld0ld0ld0ld0\)\n/, result.stdout);
+  assert.match(result.stdout, /fixture\.test {2}staging {2}[0-9a-f]{16} {2}[0-9a-f]{12} {2}.* {2}moto +none +current +- +STALE \(0ld0ld0ld0ld0ld0\)\n/, result.stdout);
   assert.match(result.stdout, `Needs action (1):\n  ✗ fixture.test → staging: ${ctx.stagingSite.url} serves build-id 0ld0ld0ld0ld0ld0, not `);
   assert.is(result.stderr.trim().split('\n').at(-1), 'error: 1 thing needs action (listed above).');
   assert.not.ok(hasStackTrace(result.stderr), result.stderr);
