@@ -54,7 +54,7 @@ export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
             },
           }),
         );
-        return { id: result.Invalidation?.Id ?? '', status: result.Invalidation?.Status ?? 'InProgress' };
+        return { id: result.Invalidation?.Id ?? '', status: documentedStatus(result.Invalidation?.Status) };
       } catch (error) {
         throw translate(error, request.distributionId, request.paths.length, 'create');
       }
@@ -63,7 +63,7 @@ export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
     async invalidation(distributionId: string, id: string): Promise<InvalidationStatus> {
       try {
         const result = await client.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id }));
-        return { id, status: result.Invalidation?.Status ?? 'InProgress' };
+        return { id, status: documentedStatus(result.Invalidation?.Status) };
       } catch (error) {
         throw translate(error, distributionId, 0, 'get');
       }
@@ -79,7 +79,7 @@ export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
         for (;;) {
           const result = await client.send(new ListInvalidationsCommand({ DistributionId: distributionId, Marker: marker, MaxItems: LIST_PAGE }));
           const items = result.InvalidationList?.Items ?? [];
-          const running = items.filter((item) => item.Status === 'InProgress' && item.Id);
+          const running = items.filter((item) => documentedStatus(item.Status) === IN_PROGRESS && item.Id);
           ids.push(...running.map((item) => item.Id!));
           marker = result.InvalidationList?.NextMarker;
           if (!result.InvalidationList?.IsTruncated || !marker || (items.length > 0 && running.length === 0)) break;
@@ -90,7 +90,7 @@ export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
           ids.map((id) => limit(async () => (await client.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id }))).Invalidation)),
         );
         // One may have completed between the listing and its read.
-        const stillRunning = read.filter((invalidation) => invalidation?.Status !== 'Completed');
+        const stillRunning = read.filter((invalidation) => documentedStatus(invalidation?.Status) !== COMPLETED);
         const paths = stillRunning.flatMap((invalidation) => invalidation?.InvalidationBatch?.Paths?.Items ?? []);
         return {
           invalidations: stillRunning.length,
@@ -118,6 +118,23 @@ export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
       }
     },
   };
+}
+
+const IN_PROGRESS = 'InProgress';
+const COMPLETED = 'Completed';
+
+/**
+ * An invalidation's status in AWS's documented spelling (`InProgress`,
+ * `Completed`), whatever case the server used: moto 5 answers `COMPLETED`,
+ * and a `--wait` comparing it exactly never ended. Anything else is passed
+ * on as it came; none (a malformed answer) counts as still in progress.
+ */
+export function documentedStatus(status: string | undefined): string {
+  if (status === undefined || status === '') return IN_PROGRESS;
+  const lower = status.toLowerCase();
+  if (lower === 'completed') return COMPLETED;
+  if (lower === 'inprogress') return IN_PROGRESS;
+  return status;
 }
 
 function translate(error: unknown, distributionId: string, paths: number, mode: 'create' | 'get' | 'list' | 'read'): PublishError {

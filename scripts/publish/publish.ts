@@ -42,7 +42,7 @@ import type { ListedObject, Ports } from './ports.ts';
 import { preflight, type PreflightEntry, type PreflightReport } from './preflight.ts';
 import { readRemote, type RemoteState } from './remote.ts';
 import { STAGING_ENVIRONMENT, readCurrentDeploy, stagingGate } from './staging-gate.ts';
-import { verifyDeploy, type Verification } from './verify.ts';
+import { verifyDeploy, type Verification, type VerifyOptions } from './verify.ts';
 
 export interface PublishTarget {
   site: SiteConfig;
@@ -77,7 +77,7 @@ export interface RunOptions {
   concurrency?: number;
   now?: () => Date;
   /** --wait: after the publish, wait for the invalidations and check the public page (timings for tests). */
-  wait?: boolean | { pollMs?: number; timeoutMs?: number; attempts?: number };
+  wait?: boolean | Pick<VerifyOptions, 'pollMs' | 'timeoutMs' | 'progressMs' | 'attempts' | 'now' | 'sleep'>;
   /** Stop cleanly on SIGINT/SIGTERM while holding locks (the command line does; tests in-process do not). */
   handleSignals?: boolean;
 }

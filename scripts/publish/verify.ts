@@ -50,15 +50,36 @@ export interface VerifyOptions {
   logger: Logger;
   /** Between GetInvalidation polls and between page fetches (CloudFront suggests seconds, not milliseconds). */
   pollMs?: number;
-  /** How long to wait for invalidations before giving up. */
+  /** How long to wait for the invalidations, all together, before giving up (the upload is complete either way). */
   timeoutMs?: number;
+  /** How often to say the wait goes on (which invalidation, its status, how long so far). */
+  progressMs?: number;
+  /** The clock the limit and the progress lines are measured with (tests advance their own). */
+  now?: () => number;
+  /** How to wait between polls (tests: not at all). */
+  sleep?: (ms: number) => Promise<unknown>;
   /** Page fetches before a mismatch counts (edges converge within seconds of completion). */
   attempts?: number;
   fetchPage?: (url: string) => Promise<{ status: number; body: string }>;
 }
 
 export const DEFAULT_POLL_MS = 10_000;
-export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
+/**
+ * CloudFront documents invalidations as completing within minutes; one still
+ * in progress after ten is worth a person's look rather than a silent wait.
+ */
+export const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000;
+/** A line while waiting, this often: the wait is never silent for long. */
+export const DEFAULT_PROGRESS_MS = 60_000;
+
+/**
+ * AWS documents `InProgress` and `Completed`; other implementations of the
+ * API spell them otherwise (moto answers `COMPLETED`), so a status is
+ * compared without case. One that is neither is waited on, and shown.
+ */
+export function isCompletedStatus(status: string): boolean {
+  return status.toLowerCase() === 'completed';
+}
 
 export async function verifyDeploy(options: VerifyOptions): Promise<Verification> {
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
@@ -66,21 +87,32 @@ export async function verifyDeploy(options: VerifyOptions): Promise<Verification
   const page = pageForUrl(options.url);
   const invalidations: Verification['invalidations'] = [];
 
+  const now = options.now ?? Date.now;
+  const wait = options.sleep ?? sleep;
+  const progressMs = options.progressMs ?? DEFAULT_PROGRESS_MS;
+  // One limit for the publish's invalidations together: they complete side by side.
+  const started = now();
+  let nextProgress = started + progressMs;
   for (const invalidation of options.invalidations) {
-    const started = Date.now();
     let polls = 0;
     let status = '';
-    options.logger.info(`  waiting for invalidation ${invalidation.id} on ${invalidation.distributionId}`);
+    const check = `aws cloudfront get-invalidation --distribution-id ${invalidation.distributionId} --id ${invalidation.id}`;
+    options.logger.info(`  waiting for invalidation ${invalidation.id} on ${invalidation.distributionId} (at most ${duration(timeoutMs)})`);
     for (;;) {
       polls++;
       status = (await options.cdn!.invalidation(invalidation.distributionId, invalidation.id)).status;
-      if (status === 'Completed') break;
-      if (Date.now() - started > timeoutMs) {
+      if (isCompletedStatus(status)) break;
+      const elapsed = now() - started;
+      if (elapsed >= timeoutMs) {
         throw new PublishError(
-          `The publish is complete, but invalidation ${invalidation.id} on ${invalidation.distributionId} was still ${status} after ${Math.round(timeoutMs / 60_000)} minutes; check it with aws cloudfront get-invalidation --distribution-id ${invalidation.distributionId} --id ${invalidation.id}.`,
+          `The upload is complete, but invalidation ${invalidation.id} on ${invalidation.distributionId} was still ${status || 'not completed'} after ${duration(elapsed)}, so --wait stopped waiting (its limit is ${duration(timeoutMs)}) and the public URL was not checked; check the invalidation with \`${check}\`.`,
         );
       }
-      await sleep(pollMs);
+      if (now() >= nextProgress) {
+        options.logger.info(`  invalidation ${invalidation.id} on ${invalidation.distributionId} is still ${status || 'not completed'} after ${duration(elapsed)} (waiting at most ${duration(timeoutMs)}; ${check})`);
+        while (nextProgress <= now()) nextProgress += progressMs;
+      }
+      await wait(pollMs);
     }
     invalidations.push({ distributionId: invalidation.distributionId, id: invalidation.id, status, polls });
   }
@@ -216,6 +248,15 @@ function fetchLoopback(url: URL): Promise<{ status: number; body: string }> {
     request.on('timeout', () => request.destroy(Object.assign(new Error('no answer within 15 s'), { name: 'TimeoutError' })));
     request.on('error', (error) => reject(Object.assign(new Error(error.message), { cause: error })));
   });
+}
+
+/** "45 s", "3 min", "1 min 30 s". */
+function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
 }
 
 function reasonOf(error: unknown): string {

@@ -7,6 +7,17 @@
  * wildcard paths) answer TooManyInvalidationsInProgress — so the real
  * @aws-sdk/client-cloudfront serialises and parses real requests. Every
  * request is logged for the tests' counts.
+ *
+ * Why a stand-in next to moto (test/helpers/moto-server.ts), which also
+ * implements this API: moto covers GetDistribution (origins, origin paths,
+ * enabled), CreateInvalidation, GetInvalidation and ListInvalidations, and
+ * test/publish/two-implementations.test.ts runs the publish scenarios on it.
+ * It does not cover what the tests here control: when an invalidation
+ * completes (moto's are COMPLETED at once, so no --wait polling, limit, or
+ * invalidations in progress against CloudFront's limits), seeding
+ * invalidations made elsewhere, the CallerReference rule (moto creates a
+ * second invalidation), ListInvalidations paging, or injected failures
+ * (`failNext`). `completedSpelling` answers "Completed" as moto spells it.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -60,6 +71,8 @@ export interface CloudFrontServerOptions {
   origins?: Record<string, Array<string | { domainName: string; originPath: string }>>;
   /** Distributions GetDistribution reports as disabled. */
   disabled?: readonly string[];
+  /** How a completed invalidation's status is spelled on the wire (AWS: `Completed`; moto: `COMPLETED`). */
+  completedSpelling?: string;
 }
 
 export async function startCloudFrontServer(options: CloudFrontServerOptions): Promise<CloudFrontServer> {
@@ -71,6 +84,7 @@ export async function startCloudFrontServer(options: CloudFrontServerOptions): P
   const pendingFailures: Array<'too-many' | 'lost-answer'> = [];
   let counter = 0;
   let pageSize = 100;
+  const spell = (status: StoredInvalidation['status']) => (status === 'Completed' ? (options.completedSpelling ?? 'Completed') : status);
   const store = (distributionId: string, callerReference: string, paths: string[]): StoredInvalidation => {
     const created: StoredInvalidation = {
       id: `I${String(++counter).padStart(12, '0')}`,
@@ -115,7 +129,7 @@ export async function startCloudFrontServer(options: CloudFrontServerOptions): P
           if (JSON.stringify(existing.paths) !== JSON.stringify(paths)) {
             return error(409, 'InvalidationBatchAlreadyExists', 'A different batch was sent with this caller reference.', entry);
           }
-          return reply(201, invalidationXml(existing), entry, { location: `/2020-05-31/distribution/${distributionId}/invalidation/${existing.id}` });
+          return reply(201, invalidationXml(existing, spell), entry, { location: `/2020-05-31/distribution/${distributionId}/invalidation/${existing.id}` });
         }
         const failure = pendingFailures.shift();
         const inProgress = invalidations.filter((invalidation) => invalidation.distributionId === distributionId && invalidation.status === 'InProgress');
@@ -128,7 +142,7 @@ export async function startCloudFrontServer(options: CloudFrontServerOptions): P
         if (failure === 'lost-answer') {
           return reply(500, `<ErrorResponse xmlns="${NS}"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>lost</Message></Error></ErrorResponse>`, entry);
         }
-        return reply(201, invalidationXml(created), entry, { location: `/2020-05-31/distribution/${distributionId}/invalidation/${created.id}` });
+        return reply(201, invalidationXml(created, spell), entry, { location: `/2020-05-31/distribution/${distributionId}/invalidation/${created.id}` });
       }
 
       if (req.method === 'GET' && create) {
@@ -144,7 +158,7 @@ export async function startCloudFrontServer(options: CloudFrontServerOptions): P
         const maxItems = Math.min(Number(url.searchParams.get('MaxItems') ?? 100), pageSize);
         const page = all.slice(start, start + maxItems);
         const truncated = start + maxItems < all.length;
-        return reply(200, invalidationListXml(page, { marker, maxItems, next: truncated ? page.at(-1)!.id : undefined }), entry);
+        return reply(200, invalidationListXml(page, { marker, maxItems, next: truncated ? page.at(-1)!.id : undefined }, spell), entry);
       }
 
       if (req.method === 'GET' && get) {
@@ -155,7 +169,7 @@ export async function startCloudFrontServer(options: CloudFrontServerOptions): P
         const count = (polls.get(found.id) ?? 0) + 1;
         polls.set(found.id, count);
         if (completeAfter !== undefined && count >= completeAfter) found.status = 'Completed';
-        return reply(200, invalidationXml(found), entry);
+        return reply(200, invalidationXml(found, spell), entry);
       }
 
       if (req.method === 'GET' && distribution) {
@@ -204,18 +218,20 @@ export async function startCloudFrontServer(options: CloudFrontServerOptions): P
   };
 }
 
-function invalidationXml(invalidation: StoredInvalidation): string {
+type Spell = (status: StoredInvalidation['status']) => string;
+
+function invalidationXml(invalidation: StoredInvalidation, spell: Spell): string {
   const items = invalidation.paths.map((path) => `<Path>${escapeXml(path)}</Path>`).join('');
   return (
-    `<Invalidation xmlns="${NS}"><Id>${invalidation.id}</Id><Status>${invalidation.status}</Status><CreateTime>${invalidation.createTime}</CreateTime>` +
+    `<Invalidation xmlns="${NS}"><Id>${invalidation.id}</Id><Status>${spell(invalidation.status)}</Status><CreateTime>${invalidation.createTime}</CreateTime>` +
     `<InvalidationBatch><Paths><Quantity>${invalidation.paths.length}</Quantity><Items>${items}</Items></Paths>` +
     `<CallerReference>${escapeXml(invalidation.callerReference)}</CallerReference></InvalidationBatch></Invalidation>`
   );
 }
 
-function invalidationListXml(page: readonly StoredInvalidation[], options: { marker: string; maxItems: number; next: string | undefined }): string {
+function invalidationListXml(page: readonly StoredInvalidation[], options: { marker: string; maxItems: number; next: string | undefined }, spell: Spell): string {
   const items = page
-    .map((invalidation) => `<InvalidationSummary><Id>${invalidation.id}</Id><CreateTime>${invalidation.createTime}</CreateTime><Status>${invalidation.status}</Status></InvalidationSummary>`)
+    .map((invalidation) => `<InvalidationSummary><Id>${invalidation.id}</Id><CreateTime>${invalidation.createTime}</CreateTime><Status>${spell(invalidation.status)}</Status></InvalidationSummary>`)
     .join('');
   return (
     `<InvalidationList xmlns="${NS}"><Marker>${escapeXml(options.marker)}</Marker>${options.next ? `<NextMarker>${options.next}</NextMarker>` : ''}` +

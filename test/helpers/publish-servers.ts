@@ -1,8 +1,9 @@
 /**
  * Everything an environment-safety test publishes against, on 127.0.0.1:
  * s3rver behind the counting proxy (which also honours conditional writes),
- * the CloudFront and STS stand-ins, and a connector wiring the publisher's
- * own adapters to them. Plus the fixture pieces these tests share: an
+ * the CloudFront stand-in, STS from moto (test/helpers/moto-sts.ts: one
+ * moto_server per test file), and a connector wiring the publisher's own
+ * adapters to them. Plus the fixture pieces these tests share: an
  * environment block for site.yaml and a git repository around the fixture
  * workspace (the staging gate compares commits and clean trees).
  */
@@ -13,24 +14,26 @@ import type { Connector } from '../../scripts/publish/connect.ts';
 import { startCloudFrontServer, type CloudFrontServer, type CloudFrontServerOptions } from './cloudfront-server.ts';
 import { testConnector, type TestConnectorOptions } from './publish-connection.ts';
 import { startTestS3, type TestS3 } from './s3-server.ts';
-import { startStsServer, type StsServer } from './sts-server.ts';
+import { startMotoSts, type MotoSts } from './moto-sts.ts';
+import type { MotoServer } from './moto-server.ts';
 
 const run = promisify(execFile);
 
 export interface PublishServers {
   s3: TestS3;
   cloudfront: CloudFrontServer;
-  sts: StsServer;
+  sts: MotoSts;
   connect(options?: Omit<TestConnectorOptions, 'cloudfront' | 'sts'>): Connector;
   /** Empties every request log (and stops holding or injecting). */
   clear(): void;
   stop(): Promise<void>;
 }
 
-export async function startPublishServers(options: CloudFrontServerOptions): Promise<PublishServers> {
+/** `moto`: a moto_server the test file already runs (and stops), for STS; otherwise one is started and stopped here. */
+export async function startPublishServers(options: CloudFrontServerOptions, shared: { moto?: MotoServer } = {}): Promise<PublishServers> {
   const s3 = await startTestS3();
   const cloudfront = await startCloudFrontServer(options);
-  const sts = await startStsServer();
+  const sts = await startMotoSts({ moto: shared.moto });
   return {
     s3,
     cloudfront,

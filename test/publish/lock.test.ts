@@ -175,7 +175,7 @@ test('two publishes to the same environment at once: the second is refused namin
   const first = publish(ctx);
   await heldWhile(first);
   const error = await rejects(() => publish(ctx), PublishError);
-  assert.match(error.message, `fixture.test → edge is being published by ${servers.sts.arnFor('S3RVER')} (${os.userInfo().username} on ${os.hostname()}, pid ${process.pid}, publish) since`);
+  assert.match(error.message, `fixture.test → edge is being published by ${servers.sts.callerArn} (${os.userInfo().username} on ${os.hostname()}, pid ${process.pid}, publish) since`);
   servers.s3.log.release();
   const outcome = await first;
   assert.ok(outcome.sites[0]!.report!.uploaded > 0);

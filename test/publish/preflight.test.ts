@@ -165,7 +165,7 @@ test('credentials that expire: preflight shows when and who, then reads the buck
   const result = await publishCli(ctx, '--dry-run');
   assert.is(result.code, 0, result.stderr);
   assert.match(result.stderr, /preflight {2}credentials: profile edge \(credential_process\), expire \d{4}-\d\d-\d\dT[\d:.]+Z \(in 2 h [45] min\)/);
-  assert.match(result.stderr, `preflight  identity: ${servers.sts.arnFor('S3RVER')}`);
+  assert.match(result.stderr, `preflight  identity: ${servers.sts.callerArn}`);
   assert.match(result.stderr, `preflight  reachable: s3://${ctx.bucket} at ${servers.s3.endpoint}`);
   assert.match(result.stderr, `preflight  distributions: ${DISTRIBUTION} (${DISTRIBUTION.toLowerCase()}.cloudfront.net, Deployed)`);
   assert.equal(servers.s3.log.requests.map((request) => request.operation), ['HeadBucket', 'ListObjectsV2']);
@@ -211,7 +211,7 @@ test('credentials in environment variables that expire later: preflight shows wh
   const result = await runCli(['--root', ctx.tmp.dir, 'publish', '--env', 'edge', '--dry-run'], { env: shell.env });
   assert.is(result.code, 0, result.stderr);
   assert.match(result.stderr, new RegExp(`preflight {2}credentials: environment variables \\(AWS_ACCESS_KEY_ID\\), expire ${shell.expiration.replace(/\./g, '\\.')} \\(in 2 h [45] min\\)`));
-  assert.match(result.stderr, `preflight  identity: ${servers.sts.arnFor('S3RVER')}`);
+  assert.match(result.stderr, `preflight  identity: ${servers.sts.callerArn}`);
   assert.equal(servers.s3.log.requests.map((request) => [request.operation, request.bucket]), [['HeadBucket', ctx.bucket], ['ListObjectsV2', ctx.bucket]]);
 });
 

@@ -18,7 +18,7 @@ import { startCloudFrontServer, type CloudFrontServer } from '../helpers/cloudfr
 import { copySharedParts, repoRoot, tempDir, type TempDir } from '../helpers/fixture.ts';
 import { testConnector } from '../helpers/publish-connection.ts';
 import { startTestS3, type TestS3 } from '../helpers/s3-server.ts';
-import { startStsServer, type StsServer } from '../helpers/sts-server.ts';
+import { startMotoSts, type MotoSts } from '../helpers/moto-sts.ts';
 import { html, publishTree, treeBuild } from '../helpers/publish-tree.ts';
 import { fixtureSite, page, siteConfigYaml } from '../helpers/sites.ts';
 
@@ -27,7 +27,7 @@ const DISTRIBUTION = 'E2EDGEDIST001';
 
 let s3: TestS3;
 let cloudfront: CloudFrontServer;
-let sts: StsServer;
+let sts: MotoSts;
 let buckets = 0;
 
 interface Ctx {
@@ -39,7 +39,7 @@ const test = suite<Ctx>('publish recipe and command');
 test.before(async () => {
   s3 = await startTestS3();
   cloudfront = await startCloudFrontServer({ distributions: [DISTRIBUTION] });
-  sts = await startStsServer();
+  sts = await startMotoSts();
 });
 test.after(async () => {
   await sts.close();

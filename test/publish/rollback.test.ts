@@ -115,7 +115,7 @@ test('rolls back to the previous deploy: exactly its files again, one invalidati
   const record = parseDeployRecord((await store.get(pointer.record))!)!;
   assert.equal([record.command, record.buildId, record.sourceDigest, record.git], ['rollback', 'a', 'digest-of-a', { commit: 'commit-of-a', clean: true }]);
   assert.equal(record.rollback, { replaced: b.report.deployRecordKey, restored: a.report.deployRecordKey });
-  assert.is(record.by?.arn, servers.sts.arnFor('S3RVER'));
+  assert.is(record.by?.arn, servers.sts.callerArn);
 });
 
 test('rolling back twice returns to where the first rollback started (the bytes it replaced were archived)', async (ctx) => {

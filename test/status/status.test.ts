@@ -122,7 +122,7 @@ test('nothing published yet: every environment says so, placeholders say "not de
   assert.is(report.needsAction, false);
   assert.equal(report.actions, []);
   assert.equal(report.checkout, { commit: ctx.commit, clean: true });
-  assert.equal(report.credentials, [{ source: 'test credentials', usedBy: ['fixture.test → staging', 'fixture.test → production'], renew: 'renew the test credentials', local: false, identity: servers.sts.arnFor('S3RVER'), state: 'valid' }]);
+  assert.equal(report.credentials, [{ source: 'test credentials', usedBy: ['fixture.test → staging', 'fixture.test → production'], renew: 'renew the test credentials', local: false, identity: servers.sts.callerArn, state: 'valid' }]);
   // Per environment: HeadBucket, the pointer, the lock; never the placeholder bucket, never a write.
   assert.equal(servers.s3.log.requests.map((request) => [request.operation, request.bucket, request.key]).sort(), [
     ['GetObject', ctx.production, '.publish/current.json'],
@@ -159,7 +159,7 @@ test('staging published, production not: staging is live and current, production
     command: 'publish',
     invalidations: [],
   });
-  assert.is(staging.live!.by!.arn, servers.sts.arnFor('S3RVER'));
+  assert.is(staging.live!.by!.arn, servers.sts.callerArn);
   assert.equal(staging.workingTree, { sourceDigest: record.sourceDigest, unpublishedChanges: false });
   assert.equal([staging.livePage?.result, staging.livePage?.page, 'live' in staging.livePage! && staging.livePage.live], ['match', 'index.html', await builtId(ctx, 'staging')]);
   assert.equal(staging.staging, null);
@@ -209,7 +209,7 @@ test('everything current: production serves what staging serves, each live page 
   assert.equal([report.actions, report.notes, report.needsAction], [[], [], false]);
   onlyReads();
   const table = formatStatus(report);
-  assert.match(table, new RegExp(`fixture\\.test {2}production +${production.record.buildId} {2}[0-9a-f]{12} {2}\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ, just now {2}Deployer/s3rver +Completed +current +current +matches\\n`), table);
+  assert.match(table, new RegExp(`fixture\\.test {2}production +${production.record.buildId} {2}[0-9a-f]{12} {2}\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\dZ, just now {2}moto +Completed +current +current +matches\\n`), table);
 });
 
 test('production lags staging: a newer commit on staging is an action naming both builds, and production holds unpublished changes', async (ctx) => {
@@ -457,7 +457,7 @@ test('the command: a stale live page exits 1, and the table shows it on stdout',
   const result = await runCli(['--root', ctx.tmp.dir, 'status', '--site', 'fixture', '--env', 'staging'], { env: await awsEnv(ctx) });
   assert.is(result.code, 1, result.stderr);
   assert.match(result.stdout, /^site +env +build +commit +published +by +invalidation +working tree +staging +live page\n/m);
-  assert.match(result.stdout, /fixture\.test {2}staging {2}[0-9a-f]{16} {2}[0-9a-f]{12} {2}.* {2}Deployer\/s3rver +none +current +- +STALE \(0ld0ld0ld0ld0ld0\)\n/, result.stdout);
+  assert.match(result.stdout, /fixture\.test {2}staging {2}[0-9a-f]{16} {2}[0-9a-f]{12} {2}.* {2}moto +none +current +- +STALE \(0ld0ld0ld0ld0ld0\)\n/, result.stdout);
   assert.match(result.stdout, `Needs action (1):\n  ✗ fixture.test → staging: ${ctx.stagingSite.url} serves build-id 0ld0ld0ld0ld0ld0, not `);
   assert.is(result.stderr.trim().split('\n').at(-1), 'error: 1 thing needs action (listed above).');
   assert.not.ok(hasStackTrace(result.stderr), result.stderr);
