@@ -24,7 +24,7 @@ import { launchChromium } from '../helpers/chromium.ts';
 import { startCloudFrontServer, type CloudFrontServer } from '../helpers/cloudfront-server.ts';
 import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
 import { testConnector } from '../helpers/publish-connection.ts';
-import { startStsServer, type StsServer } from '../helpers/sts-server.ts';
+import { startMotoSts, type MotoSts } from '../helpers/moto-sts.ts';
 import { fixtureSite, page } from '../helpers/sites.ts';
 import '../helpers/s3-server.ts'; // the fake credentials every test SDK client signs with
 
@@ -139,7 +139,7 @@ test('the sitemap check compares URLs as a browser does: a percent-encoded <loc>
 
 let s3: LocalS3;
 let cloudfront: CloudFrontServer;
-let sts: StsServer;
+let sts: MotoSts;
 let s3Dir: string;
 const BUCKET = 'names.localhost';
 const DISTRIBUTION = 'E3NAMESDIST01';
@@ -149,7 +149,7 @@ endToEnd.before(async () => {
   s3Dir = await mkdtemp(path.join(os.tmpdir(), 'file-names-s3-'));
   s3 = await startLocalS3({ directory: s3Dir, buckets: [BUCKET], website: true });
   cloudfront = await startCloudFrontServer({ distributions: [DISTRIBUTION] });
-  sts = await startStsServer();
+  sts = await startMotoSts();
 });
 endToEnd.after(async () => {
   await sts.close();
