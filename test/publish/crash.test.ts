@@ -295,6 +295,19 @@ async function removeObject(lane: Lane, bucket: string, key: string): Promise<vo
   }
 }
 
+/** Far beyond what any step here takes, even on a loaded machine; only a hang reaches it. */
+const HANG_MS = 120_000;
+
+async function withHangGuard<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} (hung for ${HANG_MS / 1000} s)`)), HANG_MS)));
+  try {
+    return await Promise.race([promise, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 interface PointResult {
   k: number;
   variant: TrapDecision;
@@ -342,7 +355,10 @@ async function crashAt(lane: Lane, k: number, variant: TrapDecision, converge: '
     if (completed === forwarded) settle();
     return variant;
   });
+  // Hang guards, not timings: a child or a request that never ends fails the point instead of the whole run hanging.
+  const watchdog = setTimeout(() => child.kill('SIGKILL'), HANG_MS);
   const exit = await done;
+  clearTimeout(watchdog);
   if (killedAt === undefined) {
     lane.s3.log.trap(undefined);
     lane.s3.log.onRequest(undefined);
@@ -350,7 +366,7 @@ async function crashAt(lane: Lane, k: number, variant: TrapDecision, converge: '
   }
   assert.is(exit.signal, 'SIGKILL');
   // Whatever the killed run sent before its end lands (or fails) before anything is read.
-  await settled;
+  await withHangGuard(settled, `the requests the killed run sent before request ${k} never completed`);
   lane.s3.log.trap(undefined);
 
   const broken = await brokenReferences(lane.store);
