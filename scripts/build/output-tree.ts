@@ -34,7 +34,12 @@ export async function startOutput(final: string): Promise<PendingOutput> {
   await mkdir(temporary, { recursive: true });
   const trash = trashDirOf(final);
   await sweepAbandoned(parent, trash);
-  if (existsSync(trash) && readdirSync(trash).length > 0) deleteInBackground(trash);
+  // What is in the trash, never the trash folder itself: a build that
+  // commits while that deleter runs renames its replaced tree into the
+  // folder, and removing the folder under it failed that build (ENOENT on
+  // the mkdir or the rename; seen when a publish ran right after a build).
+  const leftovers = existsSync(trash) ? readdirSync(trash).map((name) => path.join(trash, name)) : [];
+  if (leftovers.length > 0) deleteInBackground(...leftovers);
   return { temporary, final };
 }
 
@@ -79,8 +84,8 @@ export async function abandonOutput(pending: PendingOutput): Promise<void> {
   await rm(pending.temporary, { recursive: true, force: true });
 }
 
-function deleteInBackground(dir: string): void {
-  const child = spawn(process.execPath, ['-e', 'require("node:fs").rmSync(process.argv[1], { recursive: true, force: true })', dir], {
+function deleteInBackground(...dirs: string[]): void {
+  const child = spawn(process.execPath, ['-e', 'for (const dir of process.argv.slice(1)) require("node:fs").rmSync(dir, { recursive: true, force: true })', ...dirs], {
     detached: true,
     stdio: 'ignore',
   });

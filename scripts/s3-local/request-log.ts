@@ -8,7 +8,11 @@
  * It can also answer a chosen request with an error instead of forwarding
  * it, to test retries and interrupted publishes against the real client,
  * and hold chosen requests until told to let them through, so a test can
- * act while a publish is part-way (a second publish, Ctrl-C).
+ * act while a publish is part-way (a second publish, Ctrl-C). A trap sees
+ * every request as it arrives, its body already read, and decides whether
+ * it reaches the server at all: the crash harness (test/publish/crash.test.ts)
+ * kills the publishing process there, then lets that request through or
+ * drops it.
  *
  * Conditional writes: s3rver 3.7.1 ignores `If-None-Match: *` and
  * `If-Match` (a conditional put silently overwrites), which is what the
@@ -21,6 +25,7 @@
  */
 import http from 'node:http';
 import { isIP } from 'node:net';
+import { PassThrough, Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 
 export interface LoggedRequest {
@@ -44,6 +49,14 @@ export interface LoggedRequest {
 /** Returns a status (e.g. 503) to answer with instead of forwarding, or undefined to forward. */
 export type FaultInjector = (request: Omit<LoggedRequest, 'status' | 'bytesIn'>, index: number) => number | undefined;
 
+/**
+ * What a trap does with an arrived request: `forward` it (the usual path:
+ * faults, holds, conditional writes, s3rver), or `drop` it (the connection
+ * is closed; nothing reaches the server or the log).
+ */
+export type TrapDecision = 'forward' | 'drop';
+export type Trap = (request: Omit<LoggedRequest, 'status' | 'bytesIn'>) => TrapDecision | Promise<TrapDecision>;
+
 export interface RequestLog {
   port: number;
   endpoint: string;
@@ -61,6 +74,12 @@ export interface RequestLog {
   held(): Promise<Omit<LoggedRequest, 'status' | 'bytesIn'>>;
   /** Lets every held request through, and holds no more. */
   release(): void;
+  /**
+   * Asks `trap` about each request as it arrives, once its whole body is
+   * here (so a request forwarded after its client died still arrives
+   * whole), before anything else sees it; undefined stops asking.
+   */
+  trap(trap: Trap | undefined): void;
   close(): Promise<void>;
 }
 
@@ -74,11 +93,17 @@ export async function startRequestLog(options: { targetPort: number; port?: numb
   let holdWhen: ((request: Described) => boolean) | undefined;
   let heldRequests: Array<{ request: Described; go: () => void }> = [];
   let heldWaiters: Array<(request: Described) => void> = [];
+  let trapped: Trap | undefined;
   // One conditional request per key at a time (see the file comment).
   const keyQueues = new Map<string, Promise<void>>();
 
   const server = http.createServer((req, res) => {
     const described = describe(req);
+    if (trapped) return ask(trapped, req, res, described);
+    arrive(req, res, described);
+  });
+
+  const arrive = (req: http.IncomingMessage, res: http.ServerResponse, described: Described) => {
     const index = seen++;
     const forward = () => handle(req, res, described, index);
     if (holdWhen?.(described)) {
@@ -88,7 +113,28 @@ export async function startRequestLog(options: { targetPort: number; port?: numb
       return;
     }
     forward();
-  });
+  };
+
+  const ask = (trap: Trap, req: http.IncomingMessage, res: http.ServerResponse, described: Described) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // A body that never arrives whole (its client died sending it) never reached the server.
+    req.on('end', () => {
+      void Promise.resolve(trap(described)).then((decision) => {
+        if (decision === 'drop') {
+          req.socket.destroy();
+          return;
+        }
+        // The body read, replayed; to a client gone meanwhile, the answer goes nowhere.
+        const body = new PassThrough();
+        body.end(Buffer.concat(chunks));
+        const replay = Object.assign(body, { method: req.method, url: req.url, headers: req.headers }) as unknown as http.IncomingMessage;
+        const gone = req.socket.destroyed || res.destroyed;
+        const sink = Object.assign(new Writable({ write: (_chunk, _encoding, done) => done() }), { writeHead: () => sink }) as unknown as http.ServerResponse;
+        arrive(replay, gone ? sink : res, described);
+      });
+    });
+  };
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse, described: Described, index: number) => {
     const injected = fault?.(described, index);
@@ -119,6 +165,8 @@ export async function startRequestLog(options: { targetPort: number; port?: numb
         { host: '127.0.0.1', port: options.targetPort, method: req.method, path: req.url, headers: req.headers },
         (upstreamRes) => {
           res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          // A client that went away (killed) unpipes its answer; the request is logged all the same.
+          res.once('close', () => upstreamRes.resume());
           upstreamRes.pipe(res);
           upstreamRes.on('end', () => {
             record(upstreamRes.statusCode ?? 502, conditional ? { conditional: true } : {});
@@ -212,6 +260,9 @@ export async function startRequestLog(options: { targetPort: number; port?: numb
       const first = heldRequests[0];
       if (first) return Promise.resolve(first.request);
       return new Promise((resolve) => heldWaiters.push(resolve));
+    },
+    trap(next) {
+      trapped = next;
     },
     release() {
       holdWhen = undefined;
