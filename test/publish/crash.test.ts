@@ -53,7 +53,7 @@ import { copySharedParts, repoRoot, tempDir, writeTree, type TempDir } from '../
 import { testConnector } from '../helpers/publish-connection.ts';
 import { environmentYaml } from '../helpers/publish-servers.ts';
 import { startTestS3, type TestS3 } from '../helpers/s3-server.ts';
-import { startStsServer, type StsServer } from '../helpers/sts-server.ts';
+import { startMotoSts, type MotoSts } from '../helpers/moto-sts.ts';
 
 const LANES = 2;
 const quiet = { info() {}, warn() {} };
@@ -81,7 +81,7 @@ interface Lane {
 }
 
 let cloudfront: CloudFrontServer;
-let sts: StsServer;
+let sts: MotoSts;
 let lanes: Lane[] = [];
 let buildB: BuildRecord;
 /** What an uninterrupted publish of B over A leaves, and the requests it makes. */
@@ -92,7 +92,7 @@ let changedPaths: string[];
 const test = suite('publish killed at every request');
 
 test.before(async () => {
-  sts = await startStsServer();
+  sts = await startMotoSts();
   const distributions = Array.from({ length: LANES }, (_, index) => `E2CRASHLANE0${index + 1}`);
   cloudfront = await startCloudFrontServer({ distributions });
   lanes = await Promise.all(distributions.map((distribution, index) => startLane(index, distribution)));
