@@ -44,7 +44,10 @@ import { fixtureSite } from '../helpers/sites.ts';
 const DISTRIBUTION = 'E3FAULTDIST01';
 const PUBLISHER: Publisher = { arn: 'arn:aws:sts::123456789012:assumed-role/Deployer/faults', account: '123456789012', user: os.userInfo().username, host: os.hostname() };
 /** FAULT_SEEDS=5,6 FAULT_RATES=0.3 run other seeds and rates (to reproduce, or to look for trouble). */
-const listFrom = (name: string, fallback: number[]) => process.env[name]?.split(',').map(Number) ?? fallback;
+const listFrom = (name: string, fallback: number[]) => {
+  const value = process.env[name];
+  return value === undefined ? fallback : value.split(',').filter((item) => item.trim() !== '').map(Number);
+};
 const SEEDS = listFrom('FAULT_SEEDS', [1, 3, 4]);
 const RATES = listFrom('FAULT_RATES', [0.1, 0.3]);
 /**
@@ -518,6 +521,21 @@ test('a server that stops answering cannot hang the publish: each attempt times 
   await cdn.invalidate({ distributionId: DISTRIBUTION, paths: ['/x'], callerReference: `timeouts-${ctx.bucket}` });
   assert.is(cfFaults.requests.filter(isCreateInvalidation).length, 2);
   assert.is(servers.cloudfront.invalidations.length - before, 1);
+});
+
+test('every kind of fault on a first attempt is retried by the adapters as configured (S3 and CloudFront): the call succeeds on the second', async (ctx) => {
+  const store = s3Store({ bucket: ctx.bucket, region: 'us-east-1', endpoint: s3Faults.endpoint, credentials: LOCAL_S3_CREDENTIALS });
+  const cdn = cloudFrontCdn({ endpoint: cfFaults.endpoint, credentials: LOCAL_S3_CREDENTIALS });
+  for (const kind of FAULT_KINDS) {
+    s3Faults.configure(undefined);
+    s3Faults.script((request) => (request.occurrence === 0 ? kind : undefined));
+    assert.equal(await store.list(''), [], kind);
+    assert.equal(s3Faults.requests.map((request) => request.kind ?? 'ok'), kind === 'delay' ? ['delay'] : [kind, 'ok'], `S3, ${kind}`);
+    cfFaults.configure(undefined);
+    cfFaults.script((request) => (request.occurrence === 0 ? kind : undefined));
+    assert.is((await cdn.distribution(DISTRIBUTION)).id, DISTRIBUTION);
+    assert.equal(cfFaults.requests.map((request) => request.kind ?? 'ok'), kind === 'delay' ? ['delay'] : [kind, 'ok'], `CloudFront, ${kind}`);
+  }
 });
 
 test('the proxy: the same seed gives the same faults to the same requests; the SDK sees S3 and CloudFront error codes', async (ctx) => {
