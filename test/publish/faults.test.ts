@@ -20,6 +20,7 @@
  * its seed and rate: faults are chosen per request from the seed, so it
  * reproduces.
  */
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -493,8 +494,7 @@ test('a server that stops answering cannot hang the publish: each attempt times 
   const timeouts = { connectMs: 1000, idleMs: 200 };
   const store = s3Store({ bucket: ctx.bucket, region: 'us-east-1', endpoint: s3Faults.endpoint, credentials: LOCAL_S3_CREDENTIALS, timeouts });
   const body = Buffer.from('hello\n');
-  const put = { key: 'hello.txt', body, contentType: 'text/plain', cacheControl: 'no-store', md5: '', metadata: {} };
-  put.md5 = (await import('node:crypto')).createHash('md5').update(body).digest('hex');
+  const put = { key: 'hello.txt', body, contentType: 'text/plain', cacheControl: 'no-store', md5: createHash('md5').update(body).digest('hex'), metadata: {} };
 
   // Only the first answer held back beyond the timeout: the retry succeeds.
   s3Faults.script((request) => (request.method === 'PUT' && request.occurrence === 0 ? { kind: 'delay', ms: 2000 } : undefined));
@@ -566,6 +566,30 @@ test('the proxy: the same seed gives the same faults to the same requests; the S
   assert.match((await rejects(() => cdn.distribution(DISTRIBUTION), PublishError)).message, /CloudFront answered ServiceUnavailable \(HTTP 503\)/);
   cfFaults.script(() => 'reset-before');
   assert.match((await rejects(() => cdn.distribution(DISTRIBUTION), PublishError)).message, /: the connection was reset \(ECONNRESET\)\. Check the network\. Publish again/);
+});
+
+test('regression: the first publish to a bucket filled by another tool (no deploy record) stops at CreateInvalidation: the next publish still invalidates what it changed and deleted', async (ctx) => {
+  // Build 1 as `aws s3 sync` would have left it: the right bytes and headers, no record, no metadata.
+  const store = direct(ctx.bucket);
+  for (const [key, body] of Object.entries(build1)) {
+    const bytes = Buffer.from(body);
+    await store.put({ key, body: bytes, ...expectedHeaders(key), md5: createHash('md5').update(bytes).digest('hex'), metadata: {} });
+  }
+  const before = servers.cloudfront.invalidations.length;
+  cfFaults.script((request) => (isCreateInvalidation(request) ? 'error-500' : undefined));
+  const error = await rejects(() => publish(ctx, build2, 'build-2'), PublishError);
+  assert.match(error.message, /publish again once that is fixed and the paths are invalidated then/);
+  assert.is(servers.cloudfront.invalidations.length, before);
+
+  noFaults();
+  const next = await publish(ctx, build2, 'build-2');
+  assert.equal(next.sites[0]!.plan.uploads, []);
+  // Without a record the ETags cannot show what the stopped publish changed; what it left to invalidate says so.
+  assert.equal([...(next.sites[0]!.plan.invalidations[0]?.paths ?? [])].sort(), STALE_1_TO_2, 'as promised, the paths are invalidated then');
+  assert.equal([...invalidatedSince(before)].sort(), STALE_1_TO_2);
+  // Done: nothing is left pending, and the publish after invalidates nothing.
+  assert.equal((await store.list('.publish/')).map((object) => object.key).filter((key) => key.includes('pending')), []);
+  assert.equal((await publish(ctx, build2, 'build-2')).sites[0]!.plan.invalidations, []);
 });
 
 test('the command line: a publish stopped by faults prints one error line naming the file, the attempts and what to do, with no stack trace, and leaves no lock', async (ctx) => {
