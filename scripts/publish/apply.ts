@@ -17,8 +17,10 @@ import { PublishError } from '../errors.ts';
 import {
   CURRENT_POINTER,
   DEPLOY_RECORD_VERSION,
+  PENDING_INVALIDATION,
   deployRecordKey,
   encodeDeployRecord,
+  encodePending,
   encodePointer,
   pointerFor,
   type DeployRecord,
@@ -85,6 +87,15 @@ export async function applyPlan(options: ApplyOptions): Promise<PublishReport> {
   const publishedAt = (options.now?.() ?? new Date()).toISOString();
   assertApplicable(plan, ports);
 
+  // Without a deploy record to compare with, a stop before the
+  // invalidation would leave the next plan blind to what this one changed:
+  // what it is about to invalidate is noted first (deploy-record.ts).
+  const pendingKey = plan.prefix + PENDING_INVALIDATION;
+  if (plan.pendingInvalidation === 'write') {
+    const note = encodePending(plan.stale.map((entry) => entry.key.slice(plan.prefix.length)));
+    await ports.store.put({ key: pendingKey, body: note, contentType: 'application/json', cacheControl: 'no-store', md5: createHash('md5').update(note).digest('hex'), metadata: {} });
+  }
+
   // Before anything live changes: what is about to be replaced or deleted
   // is kept, so an earlier deploy can be restored (archive.ts).
   if (plan.archive.length > 0) {
@@ -141,6 +152,11 @@ export async function applyPlan(options: ApplyOptions): Promise<PublishReport> {
     md5: createHash('md5').update(pointer).digest('hex'),
     metadata: {},
   });
+  // The record answers for the bucket now. Should this removal fail, the
+  // next publish invalidates those paths once more: a cost, not a loss.
+  if (plan.pendingInvalidation) {
+    await ports.store.delete([pendingKey]).catch((error: unknown) => options.logger.warn(`could not remove ${pendingKey} (${error instanceof Error ? error.message : String(error)}); the next publish invalidates its paths again and removes it.`));
+  }
 
   return {
     site: plan.site,

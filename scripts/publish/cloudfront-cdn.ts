@@ -15,6 +15,7 @@ import pLimit from 'p-limit';
 import { PublishError } from '../errors.ts';
 import { guardCalls } from './aws-calls.ts';
 import { CLOUDFRONT_LIMITS } from './invalidation.ts';
+import { attemptsNote, describeNetworkFailure, networkFailure, requestHandlerFor, type NetworkTimeouts } from './s3-store.ts';
 import type { Cdn, DistributionInfo, InvalidationRequest, InvalidationsInProgress, InvalidationStatus } from './ports.ts';
 
 export interface CloudFrontCdnOptions {
@@ -27,6 +28,8 @@ export interface CloudFrontCdnOptions {
   /** The provider preflight resolved; defaults to the standard chain. */
   credentials?: CloudFrontClientConfig['credentials'];
   maxAttempts?: number;
+  /** As for S3 (s3-store.ts DEFAULT_TIMEOUTS); the SDK's own default for CloudFront is 5 silent minutes. */
+  timeouts?: Partial<NetworkTimeouts>;
 }
 
 /** CloudFront's most (and default) summaries a ListInvalidations page. */
@@ -40,7 +43,9 @@ export function cloudFrontCdn(options: CloudFrontCdnOptions = {}): Cdn {
     credentials: options.credentials,
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: 'standard',
+    requestHandler: requestHandlerFor(options.timeouts),
   }), 'cloudfront');
+  const translate = (error: unknown, distributionId: string, paths: number, mode: Mode) => translateError(error, distributionId, paths, mode, options.timeouts ?? {});
 
   return {
     async invalidate(request: InvalidationRequest): Promise<InvalidationStatus> {
@@ -137,12 +142,22 @@ export function documentedStatus(status: string | undefined): string {
   return status;
 }
 
-function translate(error: unknown, distributionId: string, paths: number, mode: 'create' | 'get' | 'list' | 'read'): PublishError {
+type Mode = 'create' | 'get' | 'list' | 'read';
+
+function translateError(error: unknown, distributionId: string, paths: number, mode: Mode, timeouts: Partial<NetworkTimeouts>): PublishError {
   const creating = mode === 'create';
+  const tries = attemptsNote(error);
+  const network = networkFailure(error);
   const code = (error as { name?: string }).name ?? '';
   // CloudFront's own messages end in a period; ours adds one.
   const message = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
-  const rerun = creating ? 'Everything is uploaded; publish again once that is fixed and the paths are invalidated then (the deploy record is written only after the invalidation).' : '';
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+  const transient = network !== undefined || status >= 500 || status === 429;
+  const rerun = creating
+    ? 'Everything is uploaded; publish again once that is fixed and the paths are invalidated then (the deploy record is written only after the invalidation).'
+    : transient
+      ? 'Publish again; a publish that stopped part-way converges when re-run.'
+      : '';
   let what: string;
   switch (code) {
     case 'TooManyInvalidationsInProgress':
@@ -162,10 +177,11 @@ function translate(error: unknown, distributionId: string, paths: number, mode: 
       what = `CloudFront already has a different invalidation with this caller reference for ${distributionId}.`;
       break;
     default:
-      what =
-        error instanceof CloudFrontServiceException
-          ? `CloudFront answered ${code}${error.$metadata.httpStatusCode ? ` (HTTP ${error.$metadata.httpStatusCode})` : ''}: ${message}.`
-          : `${message}.`;
+      what = network
+        ? `${describeNetworkFailure(network, timeouts, tries)}.`
+        : error instanceof CloudFrontServiceException
+          ? `CloudFront answered ${code}${error.$metadata.httpStatusCode ? ` (HTTP ${error.$metadata.httpStatusCode})` : ''}${tries}: ${message}.`
+          : `${message}${tries}.`;
   }
   const action = {
     create: `invalidate ${paths} path${paths === 1 ? '' : 's'} on`,

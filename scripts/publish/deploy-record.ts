@@ -30,6 +30,29 @@ import type { ListedObject } from './ports.ts';
 export const DEPLOY_RECORD_VERSION = 2;
 export const DEPLOYS_FOLDER = `${RESERVED_PREFIX}deploys/`;
 export const CURRENT_POINTER = `${RESERVED_PREFIX}current.json`;
+/**
+ * What a publish is about to invalidate, written before its first write when
+ * no deploy record vouches for the bucket (the first publish to a bucket
+ * another tool filled): were it to stop before its invalidation, the next
+ * plan could not tell from ETags what it changed or deleted. Removed after
+ * the deploy record, which answers for the bucket from then on.
+ */
+export const PENDING_INVALIDATION = `${RESERVED_PREFIX}pending-invalidation.json`;
+
+export function encodePending(keys: readonly string[]): Buffer {
+  return Buffer.from(JSON.stringify({ version: 1, keys }, null, 2) + '\n');
+}
+
+/** The keys (relative to the prefix) a stopped publish left to invalidate; undefined when unreadable. */
+export function parsePending(bytes: Buffer): string[] | undefined {
+  try {
+    const value = JSON.parse(bytes.toString('utf8')) as { version?: number; keys?: unknown };
+    if (value.version !== 1 || !Array.isArray(value.keys) || !value.keys.every((key) => typeof key === 'string')) return undefined;
+    return value.keys as string[];
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * `[etag, headerHash, sha256, size]`. Version 1 wrote `[etag, headerHash,

@@ -87,39 +87,71 @@ export async function acquireLock(options: LockOptions): Promise<HeldLock> {
   });
   let since: string | undefined;
 
-  // Three rounds: the lock may be released, or taken over by a third
-  // publish, between our failed put and our read of it, or between that
-  // read and our takeover (a put with If-Match on a key that is gone is not
-  // written: the next round's put creates it).
-  for (let round = 0; round < 3; round++) {
-    const body = bodyAt(now());
-    const created = await options.store.putIfAbsent(lockRequest(key, body));
-    if (created.written) {
-      since = body.since;
-      return held(options, key, body, created.etag, bodyAt, now);
-    }
-    const existing = await options.store.getWithEtag(key);
-    if (!existing) continue;
-    const holder = parseLock(existing.body);
-    if (!holder) {
-      throw new PublishError(
-        `${options.site} → ${options.environment} is locked by ${where}, which this publisher cannot read; if no publish is running, remove it (aws s3 rm ${where}) and publish again.`,
+  // A refusal names who holds the lock; anything else (a request that
+  // failed on every attempt) may have come after our put landed unheard.
+  const refusals = new WeakSet<PublishError>();
+  const refuse = (message: string) => {
+    const error = new PublishError(message);
+    refusals.add(error);
+    return error;
+  };
+  const take = async (): Promise<HeldLock> => {
+    // Three rounds: the lock may be released, or taken over by a third
+    // publish, between our failed put and our read of it, or between that
+    // read and our takeover (a put with If-Match on a key that is gone is not
+    // written: the next round's put creates it).
+    for (let round = 0; round < 3; round++) {
+      const body = bodyAt(now());
+      const created = await options.store.putIfAbsent(lockRequest(key, body));
+      if (created.written) {
+        since = body.since;
+        return held(options, key, body, created.etag, bodyAt, now);
+      }
+      const existing = await options.store.getWithEtag(key);
+      if (!existing) continue;
+      const holder = parseLock(existing.body);
+      // Our own write, whose answer was lost: the put landed, the connection
+      // broke before the client heard, and the SDK's retry met the lock it had
+      // just written (412). Only this call writes this token.
+      if (holder?.token === token) {
+        since = holder.since;
+        return held(options, key, holder, existing.etag, bodyAt, now);
+      }
+      if (!holder) {
+        throw refuse(
+          `${options.site} → ${options.environment} is locked by ${where}, which this publisher cannot read; if no publish is running, remove it (aws s3 rm ${where}) and publish again.`,
+        );
+      }
+      const expired = Date.parse(holder.expiresAt) <= now().getTime();
+      if (!expired) throw refuse(describeRefusal(holder, where, now()));
+      options.logger.warn(
+        `taking over the lock of ${options.site} → ${options.environment}: it expired at ${holder.expiresAt} (${describeHolder(holder)}, since ${holder.since}); that publish stopped without releasing it, so its changes may be incomplete — this one converges them.`,
       );
+      const takenOver = await options.store.putIfMatch(lockRequest(key, body), existing.etag);
+      if (takenOver.written) {
+        since = body.since;
+        return held(options, key, body, takenOver.etag, bodyAt, now);
+      }
     }
-    const expired = Date.parse(holder.expiresAt) <= now().getTime();
-    if (!expired) throw new PublishError(describeRefusal(holder, where, now()));
-    options.logger.warn(
-      `taking over the lock of ${options.site} → ${options.environment}: it expired at ${holder.expiresAt} (${describeHolder(holder)}, since ${holder.since}); that publish stopped without releasing it, so its changes may be incomplete — this one converges them.`,
-    );
-    const takenOver = await options.store.putIfMatch(lockRequest(key, body), existing.etag);
-    if (takenOver.written) {
-      since = body.since;
-      return held(options, key, body, takenOver.etag, bodyAt, now);
+    const current = await options.store.getWithEtag(key);
+    const holder = current && parseLock(current.body);
+    throw refuse(holder ? describeRefusal(holder, where, now()) : `${options.site} → ${options.environment}: other publishes keep taking and releasing ${where}; try again in a moment.`);
+  };
+  try {
+    return await take();
+  } catch (error) {
+    // Our put may have landed with its answer lost, and the read after it
+    // failed: then this publish's lock is there with nobody to release it.
+    // Removed if it is ours (once, best effort); if that fails too, it
+    // expires, and the next publish's refusal says how to remove it.
+    if (!(error instanceof PublishError && refusals.has(error))) {
+      await options.store
+        .getWithEtag(key)
+        .then((existing) => (existing && parseLock(existing.body)?.token === token ? options.store.deleteIfMatch(key, existing.etag) : undefined))
+        .catch(() => undefined);
     }
+    throw error;
   }
-  const current = await options.store.getWithEtag(key);
-  const holder = current && parseLock(current.body);
-  throw new PublishError(holder ? describeRefusal(holder, where, now()) : `${options.site} → ${options.environment}: other publishes keep taking and releasing ${where}; try again in a moment.`);
 }
 
 function held(options: LockOptions, key: string, body: LockBody, firstEtag: string, bodyAt: (time: Date) => LockBody, now: () => Date): HeldLock {
@@ -154,6 +186,14 @@ function held(options: LockOptions, key: string, body: LockBody, firstEtag: stri
     }
     const existing = await options.store.getWithEtag(key);
     const holder = existing && parseLock(existing.body);
+    // A renewal whose answer was lost (see acquireLock): the lock holds our
+    // token, so the ETag that moved is the one our put wrote.
+    if (existing && holder?.token === current.token) {
+      etag = existing.etag;
+      current = holder;
+      writtenAt = now().getTime();
+      return;
+    }
     throw new PublishError(
       holder
         ? `Stopped: the lock of ${options.site} → ${options.environment} was taken over by ${describeHolder(holder)} at ${holder.since} (this publish held it past its expiry, ${current.expiresAt}); publish again when that one has finished.`

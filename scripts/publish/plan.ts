@@ -89,6 +89,13 @@ export interface Plan {
   readonly invalidations: readonly PlannedInvalidation[];
   /** Distributions declared for the environment, for the report ("no distribution: nothing to invalidate"). */
   readonly distributions: number;
+  /**
+   * The note of what this publish is about to invalidate (deploy-record.ts
+   * PENDING_INVALIDATION): 'write' it before the first write and remove it
+   * after the deploy record, when no record vouches for the bucket; 'remove'
+   * one a stopped publish left, once its paths are invalidated. Absent: neither.
+   */
+  readonly pendingInvalidation?: 'write' | 'remove';
   /** Why this plan must not be applied as it is; empty when it may. */
   readonly refusals: readonly string[];
   readonly totals: {
@@ -109,7 +116,7 @@ export interface PlanInput {
   prefix: string;
   buildId: string;
   local: LocalSet;
-  remote: Pick<RemoteState, 'objects' | 'previous'> & { reserved?: readonly ListedObject[]; nested?: RemoteState['nested'] };
+  remote: Pick<RemoteState, 'objects' | 'previous'> & { reserved?: readonly ListedObject[]; nested?: RemoteState['nested']; pending?: RemoteState['pending'] };
   publish: PublishConfig;
   distributions: readonly Distribution[];
   allowDeletes: boolean;
@@ -175,6 +182,8 @@ export function planPublish(input: PlanInput): Plan {
     })
     .filter((invalidation) => invalidation.paths.length > 0 || invalidation.refused);
 
+  const pendingInvalidation = invalidations.length > 0 && !input.remote.previous ? 'write' : input.remote.pending !== undefined ? 'remove' : undefined;
+
   // Nested prefixes were never among the remote objects: only the site's own count.
   const siteObjects = input.remote.objects.length - keptObjects.length;
   const refusals = [...deleteLimitRefusal(deletes.length, siteObjects, input), ...limitRefusals];
@@ -196,6 +205,7 @@ export function planPublish(input: PlanInput): Plan {
     stale,
     invalidations,
     distributions: input.distributions.length,
+    ...(pendingInvalidation ? { pendingInvalidation } : {}),
     refusals,
     totals: {
       uploadFiles: uploads.length,
@@ -243,12 +253,19 @@ function deleteReason(relative: string, publish: PublishConfig): string {
  * nothing either — cached pages that still name it keep working. Keys that
  * changed since the last deploy record was written belong here even when
  * they now match the build: the publish that changed them stopped before
- * its invalidation.
+ * its invalidation — and so do the keys such a publish noted as pending
+ * when there was no record to compare with.
  */
 function staleKeys(uploads: readonly PlannedUpload[], deletes: readonly PlannedDelete[], input: PlanInput): StaleEntry[] {
   const stale = new Map<string, string>();
   for (const upload of uploads) if (upload.replaces) stale.set(upload.key, upload.reason);
   for (const deletion of deletes) if (!isFingerprinted(deletion.key)) stale.set(deletion.key, 'deleted');
+  // Left by a publish that stopped before its invalidation, when no deploy
+  // record could tell the next plan what it changed.
+  for (const relative of input.remote.pending ?? []) {
+    const key = input.prefix + relative;
+    if (!stale.has(key)) stale.set(key, 'left to invalidate by a publish that stopped before its invalidation');
+  }
   const previous = input.remote.previous?.record;
   if (previous) {
     const remoteByKey = new Map(input.remote.objects.map((object) => [object.key, object]));

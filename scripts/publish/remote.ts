@@ -11,7 +11,7 @@
 import pLimit from 'p-limit';
 import type { Logger } from '../build/context.ts';
 import { RESERVED_PREFIX, headerHashOf, type LocalFile, type NestedPrefix } from './local-files.ts';
-import { isPlainMd5, latestDeployRecordKey, parseDeployRecord, type DeployRecord, type RecordedObject } from './deploy-record.ts';
+import { PENDING_INVALIDATION, isPlainMd5, latestDeployRecordKey, parseDeployRecord, parsePending, type DeployRecord, type RecordedObject } from './deploy-record.ts';
 import type { ListedObject, ObjectHead, ObjectStore } from './ports.ts';
 
 export interface RemoteObject extends ListedObject {
@@ -32,6 +32,8 @@ export interface RemoteState {
   /** Objects under `<prefix>.publish/` (deploy records; later, locks). */
   reserved: ListedObject[];
   previous?: { key: string; record: DeployRecord };
+  /** Keys (relative to the prefix) a publish that stopped before its invalidation left to invalidate (deploy-record.ts PENDING_INVALIDATION); undefined when there is no such note. */
+  pending?: string[];
   requests: { listPages: number; gets: number; heads: number };
   notes: string[];
 }
@@ -63,6 +65,14 @@ export async function readRemote(store: ObjectStore, prefix: string, local: read
     else notes.push(`the last deploy record (${recordKey}) could not be used, so unchanged files are confirmed with HeadObject`);
   }
 
+  let pending: string[] | undefined;
+  if (reserved.some((object) => object.key === prefix + PENDING_INVALIDATION)) {
+    requests.gets++;
+    const bytes = await store.get(prefix + PENDING_INVALIDATION);
+    // Unreadable, it still says a publish stopped: everything it may have changed is unknown, so nothing is added, but it is removed after this publish.
+    pending = (bytes && parsePending(bytes)) ?? [];
+  }
+
   const localByKey = new Map(local.map((file) => [file.key, file]));
   const entryOf = (key: string) => previous?.record.objects[key.slice(prefix.length)];
   const toInspect = site.filter((object) => needsHead(object, localByKey.get(object.key), entryOf(object.key)));
@@ -85,6 +95,7 @@ export async function readRemote(store: ObjectStore, prefix: string, local: read
     nested,
     reserved,
     previous,
+    ...(pending ? { pending } : {}),
     requests,
     notes,
   };

@@ -38,6 +38,31 @@ export interface S3StoreOptions {
   credentials?: StaticCredentials | S3ClientConfig['credentials'];
   /** Attempts per request; the SDK backs off between them on throttling and 5xx answers. */
   maxAttempts?: number;
+  /** How long to wait for a connection, and for a silent socket, before the attempt counts as failed (tests make them short). */
+  timeouts?: Partial<NetworkTimeouts>;
+}
+
+export interface NetworkTimeouts {
+  /** Milliseconds to establish a connection. */
+  connectMs: number;
+  /** Milliseconds a socket may stay silent (nothing sent, nothing received) mid-request. */
+  idleMs: number;
+}
+
+/**
+ * Without these the S3 client waits forever for a server that accepted the
+ * connection and never answers (its defaults set no timeout at all), and
+ * the SDK's retries never start. An idle timeout, not a total one: a large
+ * upload keeps the socket busy however long it takes. Each timed-out attempt
+ * is retried like a reset (TimeoutError is transient to the SDK), so a hung
+ * server costs at most maxAttempts × idleMs plus the backoff, then a
+ * PublishError saying so. CloudFront's adapter uses the same values.
+ */
+export const DEFAULT_TIMEOUTS: NetworkTimeouts = { connectMs: 10_000, idleMs: 30_000 };
+
+/** The SDK's request handler options for these timeouts. */
+export function requestHandlerFor(timeouts: Partial<NetworkTimeouts> = {}): { connectionTimeout: number; socketTimeout: number } {
+  return { connectionTimeout: timeouts.connectMs ?? DEFAULT_TIMEOUTS.connectMs, socketTimeout: timeouts.idleMs ?? DEFAULT_TIMEOUTS.idleMs };
 }
 
 const DELETE_BATCH = 1000;
@@ -61,13 +86,14 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
     responseChecksumValidation: checksumMode,
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: 'standard',
+    requestHandler: requestHandlerFor(options.timeouts),
     // Real credentials are never sent to a local server.
     credentials: options.credentials ?? (isLoopback(options.endpoint) ? LOCAL_S3_CREDENTIALS : undefined),
   }), 's3');
   const { bucket } = options;
   const where = `s3://${bucket}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
   const fail = (action: string, error: unknown, key?: string): never => {
-    throw translate(error, { action, where, bucket, key, endpoint: options.endpoint });
+    throw translate(error, { action, where, bucket, key, endpoint: options.endpoint, timeouts: options.timeouts ?? {} });
   };
 
   const putCommand = (request: PutRequest, condition: { IfNoneMatch?: string; IfMatch?: string } = {}) =>
@@ -249,6 +275,32 @@ interface Context {
   bucket: string;
   key?: string;
   endpoint?: string;
+  timeouts: Partial<NetworkTimeouts>;
+}
+
+/** " on all 5 attempts" when the SDK retried before giving up, so the message shows the retries were bounded and spent. */
+export function attemptsNote(error: unknown): string {
+  const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+  return attempts > 1 ? ` on all ${attempts} attempts` : '';
+}
+
+/** A connection that broke (reset, closed mid-answer) or went silent, rather than an answer; undefined for anything else. */
+export function networkFailure(error: unknown): { kind: 'connect' | 'silent' | 'reset'; code: string } | undefined {
+  const { name, code, message } = error as { name?: string; code?: string; message?: string };
+  // The SDK names a reset "TimeoutError" too, so the code decides first.
+  if (code && ['ECONNRESET', 'EPIPE', 'ECONNABORTED'].includes(code)) return { kind: 'reset', code };
+  if (/socket hang up/i.test(message ?? '')) return { kind: 'reset', code: 'ECONNRESET' };
+  if (name === 'TimeoutError' && /establish a connection/.test(message ?? '')) return { kind: 'connect', code: 'ETIMEDOUT' };
+  if (name === 'TimeoutError' || code === 'ETIMEDOUT') return { kind: 'silent', code: 'ETIMEDOUT' };
+  return undefined;
+}
+
+/** The words for a network failure, with the timeouts that applied. */
+export function describeNetworkFailure(failure: NonNullable<ReturnType<typeof networkFailure>>, timeouts: Partial<NetworkTimeouts>, tries: string): string {
+  const ms = (value: number) => `${value.toLocaleString('en-US')} ms`;
+  if (failure.kind === 'connect') return `no connection within ${ms(timeouts.connectMs ?? DEFAULT_TIMEOUTS.connectMs)}${tries}. Check the network`;
+  if (failure.kind === 'silent') return `no answer within ${ms(timeouts.idleMs ?? DEFAULT_TIMEOUTS.idleMs)}${tries}. Check the network`;
+  return `the connection was reset (${failure.code})${tries}. Check the network`;
 }
 
 /** SDK errors become one sentence saying what failed, where, and what to do; the original stays as the cause. */
@@ -258,6 +310,8 @@ function translate(error: unknown, context: Context): PublishError {
   const message = error instanceof Error ? error.message : String(error);
   // S3's own messages end in a period; the advice goes on after one.
   const said = message.replace(/\.+$/, '');
+  const tries = attemptsNote(error);
+  const network = networkFailure(error);
   let advice: string;
   if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) {
     advice = context.endpoint
@@ -271,10 +325,12 @@ function translate(error: unknown, context: Context): PublishError {
     advice = 'the AWS credentials have expired. Renew them (aws sso login, or refresh your session) and publish again.';
   } else if (['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled'].includes(code)) {
     advice = `access was denied (${code}). The identity needs the publishing policy ("npm run infra -- policy --env <env> --site <site>" prints it; see docs/infrastructure.md).`;
+  } else if (network) {
+    advice = `${describeNetworkFailure(network, context.timeouts, tries)}${context.endpoint ? ' and the server' : ''}, then publish again; a publish that stopped part-way converges when re-run.`;
   } else if (error instanceof S3ServiceException) {
-    advice = `S3 answered ${code}${error.$metadata.httpStatusCode ? ` (HTTP ${error.$metadata.httpStatusCode})` : ''}: ${said}. Publish again; a publish that stopped part-way converges when re-run.`;
+    advice = `S3 answered ${code}${error.$metadata.httpStatusCode ? ` (HTTP ${error.$metadata.httpStatusCode})` : ''}${tries}: ${said}. Publish again; a publish that stopped part-way converges when re-run.`;
   } else {
-    advice = `${said}. Publish again; a publish that stopped part-way converges when re-run.`;
+    advice = `${said}${tries}. Publish again; a publish that stopped part-way converges when re-run.`;
   }
   return new PublishError(`Could not ${context.action} ${target}: ${advice}`, { cause: error });
 }

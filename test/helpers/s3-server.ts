@@ -26,6 +26,8 @@ export interface TestS3 {
   /** The proxy's address: what clients use, so every request is logged. */
   endpoint: string;
   log: RequestLog;
+  /** s3rver itself, behind no proxy: for reading what the bucket really holds. */
+  directEndpoint: string;
   /** A fresh, empty bucket (created directly on s3rver, so not in the log). */
   createBucket(name: string): Promise<void>;
   /** The publisher's own adapter, pointed at `bucket`. */
@@ -40,6 +42,7 @@ export async function startTestS3(): Promise<TestS3> {
   return {
     endpoint: log.endpoint,
     log,
+    directEndpoint: s3.endpoint,
     async createBucket(name) {
       const response = await fetch(`${s3.endpoint}/${encodeURIComponent(name)}`, { method: 'PUT' });
       if (!response.ok) throw new Error(`Could not create bucket ${name}: HTTP ${response.status} ${await response.text()}`);
