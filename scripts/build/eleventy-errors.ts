@@ -43,6 +43,11 @@ export function translateEleventyError(error: unknown, options: TranslateOptions
   const page = source && show(source);
   const yaml = chain.find((e): e is YamlError => (e as YamlError | null)?.name === 'YAMLException') as YamlError | undefined;
   if (yaml && source && page) {
+    // No closing "---": the whole page is read as front matter, and js-yaml trips over the body with its own jargon.
+    const all = readLines(source);
+    if (all[0]?.trim() === '---' && frontMatterLines(all) === 0) {
+      return new BuildError(`${page}:1: broken front matter: the "---" on this line opens front matter that is never closed. Put a line with just "---" after the last key (before the page text).`, { cause: error });
+    }
     // js-yaml counts from 0 in the text Eleventy hands it, which starts with the newline after the opening "---".
     const reported = yaml.mark ? yaml.mark.line + 1 : undefined;
     const reason = yaml.reason ?? 'not valid YAML';

@@ -35,6 +35,18 @@ export function parseYaml(text: string, displayPath: string): YamlSource {
       const key = /^[^:\n]*/.exec(text.slice(firstError.pos[0]))![0].trim();
       throw new ConfigError(`${displayPath}:${line}: not valid YAML: the key ${JSON.stringify(key)} is given twice in the same mapping. Keep one of them.`);
     }
+    if (firstError.code === 'BLOCK_AS_IMPLICIT_KEY') {
+      // "key: value" followed by a line indented under it: the parser blames the value's line with its own jargon.
+      const lines = text.split('\n');
+      const key = /^\s*(?:-\s+)?([^:#\s][^:#]*):/.exec(lines[line - 1] ?? '')?.[1]?.trim();
+      const next = lines.findIndex((candidate, index) => index >= line && candidate.trim() !== '') + 1 || line;
+      throw new ConfigError(
+        `${displayPath}:${next}: not valid YAML: this line is indented under ${key ? `"${key}"` : 'the line above'}, which already has a value on line ${line}. Indent it like its neighbours (or, if the text belongs to that value, quote the value).`,
+      );
+    }
+    if (firstError.code === 'TAB_AS_INDENT') {
+      throw new ConfigError(`${displayPath}:${line}: not valid YAML: this line is indented with a tab. YAML indents with spaces; replace the tab with spaces.`);
+    }
     // A quote left open runs on to the end of the file, where the parser notices; the line that opens it is the one to fix.
     const opened = firstError.code === 'MISSING_CHAR' && /quote/.test(firstError.message) ? unclosedQuoteLine(text, line) : undefined;
     if (opened !== undefined) {

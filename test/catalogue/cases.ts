@@ -9,11 +9,12 @@
  * own put and delete aside), no CloudFront invalidation.
  */
 import { createHash } from 'node:crypto';
-import { symlinkSync } from 'node:fs';
+import { existsSync, symlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadWidgets } from '../../scripts/widgets/widget-source.ts';
 import { injectedBlock } from '../../scripts/widgets/widget-block.ts';
+import { repoRoot } from '../helpers/fixture.ts';
 import { onTestServers } from '../helpers/publish-servers.ts';
 import { fixtureSite, page, siteConfigYaml } from '../helpers/sites.ts';
 import { DISTRIBUTION, SITE, type CaseWorkspace } from './workspace.ts';
@@ -67,6 +68,47 @@ async function stagingAndProduction(ws: CaseWorkspace): Promise<void> {
   await ws.write({ ...fixtureSite(), [`${SITE}/site.yaml`]: yaml });
 }
 
+/**
+ * Point 2, names and encodings: the rule (scripts/build/safe-names.ts, on
+ * main since 9899d9c) refuses at the source any name outside RFC 3986's
+ * unreserved characters, with a suggested name. This branch was cut before
+ * it, so these cases join the catalogue wherever the rule is present — after
+ * the merge, always.
+ */
+export const fileNameRule = existsSync(path.join(repoRoot, 'scripts', 'build', 'safe-names.ts'));
+const named = (label: string, file: string, shown: RegExp, suggested: string): BadInput => ({
+  name: `a source file named with ${label} (${JSON.stringify(file)})`,
+  covers: `2 names and encodings: ${label}`,
+  async setup(ws) {
+    await ws.write(ws.site({ pages: { [file]: file.endsWith('.md') ? page('Named', description, 'page.njk', 'Named.') : 'Opening hours: nine to five.\n' } }));
+    return build();
+  },
+  problem: new RegExp(`${escapeRegExp(`${SITE}/${file}`)}: .*${shown.source}`),
+  advice: new RegExp(`Rename it to ${escapeRegExp(`${SITE}/${suggested}`)}`),
+});
+export const fileNameCases: BadInput[] = [
+  named('a space and a non-ASCII letter', 'content/café menu.md', /the non-ASCII letter "é"/, 'content/cafe-menu.md'),
+  named('"#"', 'assets/menu#1.txt', /"#"/, 'assets/menu-1.txt'),
+  named('"?"', 'assets/what?.txt', /"\?"/, 'assets/what.txt'),
+  named('"%"', 'assets/100%.txt', /"%"/, 'assets/100.txt'),
+  named('"+"', 'assets/fish+chips.txt', /"\+"/, 'assets/fish-chips.txt'),
+  named('a control character', 'assets/tab\u0001.txt', /a control character \(U\+0001\)/, 'assets/tab.txt'),
+  {
+    name: 'a permalink with a "+"',
+    covers: '2 names and encodings: a permalink',
+    async setup(ws) {
+      await ws.write(ws.site({ pages: { 'content/menu.md': page('Menu', description, 'page.njk', 'Menu.', 'permalink: /fish+chips/\n') } }));
+      return build();
+    },
+    problem: /fish\+chips\/index\.html/,
+    advice: /Give it the URL \/fish-chips\/ instead \(the permalink in sites\/fixture\.test\/content\/menu\.md\)/,
+  },
+];
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 export const cases: BadInput[] = [
   // ── Point 1: what may ship ────────────────────────────────────────────
   {
@@ -98,7 +140,7 @@ export const cases: BadInput[] = [
       return build();
     },
     problem: /assets\/credentials\.txt.*an AWS access key id \(AKIA…MPL9\)/,
-    advice: /revoke|build\.allowFiles/,
+    advice: /remove it from the sources, or, if it must be published, list it in sites\/fixture\.test\/site\.yaml under build\.allowFiles.*If the secret is real, revoke it/,
   },
   {
     name: 'an AWS secret access key in a config file',
@@ -108,7 +150,7 @@ export const cases: BadInput[] = [
       return build();
     },
     problem: /assets\/deploy\.txt.*an AWS secret access key \(wJal…EKEY\)/,
-    advice: /revoke|build\.allowFiles/,
+    advice: /remove it from the sources, or, if it must be published, list it in sites\/fixture\.test\/site\.yaml under build\.allowFiles/,
   },
   {
     name: 'a private key in a .pem file',
@@ -118,17 +160,17 @@ export const cases: BadInput[] = [
       return build();
     },
     problem: /assets\/server\.pem.*a private key/,
-    advice: /revoke|build\.allowFiles/,
+    advice: /remove it from the sources, or, if it must be published, list it in sites\/fixture\.test\/site\.yaml under build\.allowFiles/,
   },
   {
-    name: 'a GitHub token in a script',
+    name: 'a GitHub token in a text file',
     covers: '1 what may ship: a file with another token',
     async setup(ws) {
       await ws.write(ws.site({ pages: { 'assets/notes.txt': `token = "${'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8'}";\n` } }));
       return build();
     },
     problem: /assets\/notes\.txt.*a GitHub token/,
-    advice: /revoke|build\.allowFiles/,
+    advice: /remove it from the sources, or, if it must be published, list it in sites\/fixture\.test\/site\.yaml under build\.allowFiles/,
   },
   {
     name: 'a file over the size limit',
@@ -151,14 +193,6 @@ export const cases: BadInput[] = [
     advice: /build\.siteSize\.limitMiB/,
   },
 
-  // ── Point 2: names and encodings ──────────────────────────────────────
-  // TODO(file-name rule): the lead is adding the rule that refuses page and
-  // asset names with spaces, non-ASCII, "#", "?", "%", "+" or control
-  // characters at the source, with a suggested name. Its cases go here, one
-  // per character class, e.g.
-  //   { name: 'an asset named "menu 2024.pdf"', covers: '2 names: a space',
-  //     setup: … 'assets/menu 2024.pdf' …, problem: /assets\/menu 2024\.pdf/, advice: /menu-2024\.pdf/ },
-
   // ── Point 3: errors point at the cause ────────────────────────────────
   {
     name: 'an {% if %} never closed in a partial',
@@ -177,8 +211,8 @@ export const cases: BadInput[] = [
       await ws.write(ws.site({ pages: { 'layouts/page.njk': '{% extends "base.njk" %}\n{% block main %}\n<h1>{{ titel }}</h1>\n{% endblock %}\n' } }));
       return build();
     },
-    problem: /sites\/fixture\.test\/layouts\/page\.njk:3:5: "titel" is undefined/,
-    advice: /default|define|Did you mean|title/,
+    problem: /while rendering sites\/fixture\.test\/content\/index\.md: sites\/fixture\.test\/layouts\/page\.njk:3:5: "titel" is undefined/,
+    advice: /Set it in the front matter or site data, or write `titel \| default\("…"\)` if it is optional/,
   },
   {
     name: 'a layout that does not exist',
@@ -197,7 +231,7 @@ export const cases: BadInput[] = [
       await ws.write(ws.site({ domain: '86from.com', shortName: '86from' }));
       return build('--site', '86fro');
     },
-    problem: /86fro/,
+    problem: /Unknown site "86fro"/,
     advice: /Did you mean "86from"\?/,
   },
   {
@@ -207,7 +241,7 @@ export const cases: BadInput[] = [
       await ws.write(ws.site());
       return ['publish', '--env', 'prod'];
     },
-    problem: /prod/,
+    problem: /Unknown environment "prod" for fixture\.test/,
     advice: /Did you mean "production"\? Valid environments: development, edge, production, staging/,
   },
   {
@@ -217,7 +251,7 @@ export const cases: BadInput[] = [
       await ws.write(ws.site());
       return build('--env', 'stagin');
     },
-    problem: /stagin/,
+    problem: /Unknown environment "stagin" for fixture\.test/,
     advice: /Did you mean "staging"\?/,
   },
   {
@@ -249,8 +283,8 @@ export const cases: BadInput[] = [
       await ws.write(ws.site({ extraConfig: 'publish:\n  maxInvalidationPaths: thirty\n' }));
       return build();
     },
-    problem: /sites\/fixture\.test\/site\.yaml.*publish\.maxInvalidationPaths/,
-    advice: /number/,
+    problem: /sites\/fixture\.test\/site\.yaml:\d+: publish\.maxInvalidationPaths:/,
+    advice: /expected a number \(no quotes\), found "thirty"/,
   },
   {
     name: 'publish.keepDeploys: 1 (too few to roll back)',
@@ -319,8 +353,8 @@ export const cases: BadInput[] = [
       await editConfig(ws, /nav:\n  - title: Home\n    url: \/\n/, 'nav: Home\n');
       return build();
     },
-    problem: /sites\/fixture\.test\/site\.yaml.*nav/,
-    advice: /list|array/,
+    problem: /sites\/fixture\.test\/site\.yaml:\d+: nav:/,
+    advice: /expected a list \(one "- item" line each\), found "Home"/,
   },
 
   // ── Broken YAML ───────────────────────────────────────────────────────
@@ -341,8 +375,8 @@ export const cases: BadInput[] = [
       await editConfig(ws, 'language: en-US\n', 'language: en-US\n  region: west\n');
       return build();
     },
-    problem: /sites\/fixture\.test\/site\.yaml:5: not valid YAML/,
-    advice: /Fix the syntax on that line|indent/i,
+    problem: /sites\/fixture\.test\/site\.yaml:6: not valid YAML: this line is indented under "language", which already has a value on line 5/,
+    advice: /Indent it like its neighbours/,
   },
   {
     name: 'site.yaml with a key given twice',
@@ -363,8 +397,8 @@ export const cases: BadInput[] = [
       await ws.write(ws.site({ pages: { 'content/about.md': '---\ntitle: "About us\ndescription: x\nlayout: page.njk\n---\nAbout.\n' } }));
       return build();
     },
-    problem: /sites\/fixture\.test\/content\/about\.md:\d+/,
-    advice: /quote|front matter/i,
+    problem: /sites\/fixture\.test\/content\/about\.md:2: broken front matter: .*the value on this line opens a quote that is never closed/,
+    advice: /Fix the YAML between the "---" lines/,
   },
   {
     name: 'a front-matter key misspelt (descripton)',
@@ -373,8 +407,8 @@ export const cases: BadInput[] = [
       await ws.write(ws.site({ pages: { 'content/about.md': `---\ntitle: About us\ndescripton: ${description}\nlayout: page.njk\n---\nAbout.\n` } }));
       return build();
     },
-    problem: /sites\/fixture\.test\/content\/about\.md.*descripton/,
-    advice: /description/,
+    problem: /sites\/fixture\.test\/content\/about\.md:3: front matter key "descripton" is used by no layout or page/,
+    advice: /did you mean "description"\?/,
   },
   {
     name: 'front matter that is not closed',
@@ -383,8 +417,8 @@ export const cases: BadInput[] = [
       await ws.write(ws.site({ pages: { 'content/about.md': `---\ntitle: About us\ndescription: ${description}\nlayout: page.njk\nAbout.\n` } }));
       return build();
     },
-    problem: /sites\/fixture\.test\/content\/about\.md/,
-    advice: /---/,
+    problem: /sites\/fixture\.test\/content\/about\.md:1: broken front matter: the "---" on this line opens front matter that is never closed/,
+    advice: /Put a line with just "---" after the last key/,
   },
 
   // ── The booking widget ────────────────────────────────────────────────
@@ -396,7 +430,7 @@ export const cases: BadInput[] = [
       return build();
     },
     problem: /widgets\/booking\/widget\.js:3:19: the widget's script does not parse/,
-    advice: /3 \|/,
+    advice: /3 \|   const broken = \{;\n\s+\| +\^/,
   },
   {
     name: 'a pasted widget block whose bytes no longer hash to its stamp',
@@ -417,7 +451,7 @@ export const cases: BadInput[] = [
       await ws.write({ ...ws.site(), 'widgets/booking/widget.json': JSON.stringify({ name: 'booking', version: 'two', description: 'The booking widget.' }) });
       return build();
     },
-    problem: /widgets\/booking\/widget\.json.*version/,
+    problem: /widgets\/booking\/widget\.json: version:/,
     advice: /such as 1\.2\.0/,
   },
 
@@ -430,7 +464,7 @@ export const cases: BadInput[] = [
       return build();
     },
     problem: /leak\/index\.html:\d+:\d+.*\{\{.*sites\/fixture\.test\/content\/leak\.md/,
-    advice: /render|escape|raw|&#123;/i,
+    advice: /a template was not rendered\. To show template code on purpose, write it escaped/,
   },
   {
     name: 'a link to a page that does not exist',
@@ -439,8 +473,8 @@ export const cases: BadInput[] = [
       await ws.write(ws.site({ pages: { 'content/about.md': page('About us', description, 'page.njk', 'See [the menu](/menu/).') } }));
       return build();
     },
-    problem: /about\/index\.html:\d+:\d+.*\/menu\/.*sites\/fixture\.test\/content\/about\.md/,
-    advice: /fix|link|create|redirect/i,
+    problem: /about\/index\.html:\d+:\d+ links\/broken: <a href="\/menu\/"> points to \/menu\/.*\(from sites\/fixture\.test\/content\/about\.md\)/,
+    advice: /Fix the link, add the page, or declare a redirect/,
   },
   {
     name: 'two pages with the same title',
@@ -456,8 +490,8 @@ export const cases: BadInput[] = [
       );
       return build();
     },
-    problem: /seo\/title-unique/,
-    advice: /unique|distinct|different|its own/i,
+    problem: /about\/index\.html:\d+:\d+ seo\/title-unique: title "Our story \| Fixture fixture" is also used by story\/index\.html/,
+    advice: /each page needs its own/,
   },
   {
     name: 'a description too short for search results',
@@ -466,8 +500,18 @@ export const cases: BadInput[] = [
       await ws.write(ws.site({ pages: { 'content/about.md': page('About us', 'Too short.', 'page.njk', 'About.') } }));
       return build();
     },
-    problem: /about\.md|about\/index\.html/,
-    advice: /50.?160|characters/,
+    problem: /about\/index\.html:\d+:\d+ seo\/description-length: meta description is 10 characters.*\(from sites\/fixture\.test\/content\/about\.md\)/,
+    advice: /it must be 50-160 \(set `description` in the front matter\)/,
+  },
+  {
+    name: 'a page without a description',
+    covers: 'an SEO rule failure (missing description)',
+    async setup(ws) {
+      await ws.write(ws.site({ pages: { 'content/about.md': '---\ntitle: About us\nlayout: page.njk\n---\nAbout.\n' } }));
+      return build();
+    },
+    problem: /sites\/fixture\.test\/content\/about\.md: front matter has a problem:\n\s+description: is required/,
+    advice: /is required: 50-160 characters for the meta description/,
   },
   {
     name: 'two pages with the same permalink',
@@ -493,8 +537,8 @@ export const cases: BadInput[] = [
       await ws.write(ws.site({ pages: { 'content/about.njk': page('About us', description, 'page.njk', '<script>\nvar a = ;\n</script>') } }));
       return build();
     },
-    problem: /about\/index\.html:\d+:\d+.*sites\/fixture\.test\/content\/about\.njk/,
-    advice: /\|/,
+    problem: /about\/index\.html:90:9 inline-script-syntax: inline <script> does not parse as ES2020: Unexpected token \(from sites\/fixture\.test\/content\/about\.njk\)/,
+    advice: /90 \| var a = ;\n\s+\| +\^[\s\S]*Fix the source page named after each problem/,
   },
 
   // ── Publishing: the guards ────────────────────────────────────────────
@@ -643,7 +687,7 @@ export const cases: BadInput[] = [
       return publishEdge('--rollback');
     },
     problem: (ws) => new RegExp(`cannot be rolled back: s3://${ws.bucket}/ has no deploy record`),
-    advice: /publish|never published/,
+    advice: /check --env, and the environment's bucket and prefix in sites\/fixture\.test\/site\.yaml/,
   },
   {
     name: 'a rollback after a single deploy',
@@ -654,7 +698,7 @@ export const cases: BadInput[] = [
       return publishEdge('--rollback');
     },
     problem: /has one deploy record \(build [0-9a-f]+, the one it serves\)/,
-    advice: /no earlier deploy to restore/,
+    advice: /no earlier deploy to restore; to change what it serves, publish a fixed build instead \(npm run publish -- --env edge --site fixture\)/,
   },
   {
     name: 'a rollback --to a build that was never deployed',
@@ -666,8 +710,8 @@ export const cases: BadInput[] = [
       await ws.publishNow();
       return publishEdge('--rollback', '--to', 'deadbeef');
     },
-    problem: /deadbeef/,
-    advice: /[0-9a-f]{16}/,
+    problem: /no earlier deploy of build deadbeef is recorded in s3:\/\/catalogue-\d+\/ \(earlier builds kept: [0-9a-f]{16}\)/,
+    advice: /pass one of those to --to, or leave --to out to restore the previous build/,
   },
 
   // ── The command line itself ───────────────────────────────────────────
@@ -679,7 +723,7 @@ export const cases: BadInput[] = [
       return build('--sitee', 'fixture');
     },
     problem: /unknown option '--sitee'/,
-    advice: /Did you mean --site\?/,
+    advice: /Did you mean --site\?\)\n\(add --help to see the options\)/,
   },
   {
     name: '--env with no value',
@@ -689,7 +733,7 @@ export const cases: BadInput[] = [
       return ['publish', '--env'];
     },
     problem: /option '--env <name>' argument missing/,
-    advice: /--env <name>|--help/,
+    advice: /\(add --help to see the options\)/,
   },
   {
     name: 'publish without --env',
@@ -699,7 +743,7 @@ export const cases: BadInput[] = [
       return ['publish'];
     },
     problem: /required option '--env <name>' not specified/,
-    advice: /--env <name>|--help/,
+    advice: /\(add --help to see the options\)/,
   },
   {
     name: '--to without --rollback',
@@ -738,8 +782,8 @@ export const cases: BadInput[] = [
       await ws.write(ws.site());
       return ['new:page', '--site', 'fixture', '--slug', 'Our Menu', '--title', 'Our menu', '--description', description];
     },
-    problem: /Our Menu/,
-    advice: /our-menu/,
+    problem: /--slug: "Our Menu" is not a slug/,
+    advice: /Try --slug our-menu/,
   },
   {
     name: 'new:page over an existing page',
@@ -748,8 +792,8 @@ export const cases: BadInput[] = [
       await ws.write(ws.site({ pages: { 'content/about.md': about } }));
       return ['new:page', '--site', 'fixture', '--slug', 'about', '--title', 'About again', '--description', description];
     },
-    problem: /about/,
-    advice: /another slug|different slug|choose|edit/i,
+    problem: /--slug: sites\/fixture\.test\/content\/about\.md already exists/,
+    advice: /Edit that file, or choose another slug/,
   },
   {
     name: 'status --env prod',
@@ -758,8 +802,9 @@ export const cases: BadInput[] = [
       await ws.write(ws.site());
       return ['status', '--env', 'prod'];
     },
-    problem: /prod/,
+    problem: /Unknown environment "prod" for fixture\.test/,
     advice: /Did you mean "production"\?/,
   },
+  ...(fileNameRule ? fileNameCases : []),
 ];
 
