@@ -803,4 +803,3 @@ export const cases: BadInput[] = [
   },
   ...(fileNameRule ? fileNameCases : []),
 ];
-
