@@ -140,7 +140,11 @@ test.after(async () => {
   }
   await servers.stop();
   const pending = fileNameRule ? '' : ` (${fileNameCases.length} file-name cases wait for scripts/build/safe-names.ts)`;
-  console.log(`bad-input catalogue: ${cases.length} bad inputs tried, ${refusedCleanly} refused cleanly (exit code, message naming the problem and what to do, no stack trace), nothing written${pending}`);
+  const verdict =
+    refusedCleanly === cases.length
+      ? 'all refused cleanly (exit code, a message naming the problem and what to do, no stack trace), nothing written'
+      : `${refusedCleanly} refused cleanly, ${cases.length - refusedCleanly} NOT (see the failures above)`;
+  console.log(`bad-input catalogue: ${cases.length} bad inputs tried, ${verdict}${pending}`);
 });
 
 test('control: a valid build exits 0 and replaces the previous output (so the dist/ evidence can fail)', async () => {
