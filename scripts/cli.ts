@@ -35,6 +35,9 @@ export function createProgram(): Command {
   const program = new Command('site')
     .description('Build, check and publish 86from.com, sailjada.com and queenofsandiego.com')
     .exitOverride()
+    // Commander's own errors (an option without its value, a missing --env) said what was wrong but not
+    // where to look; subcommands inherit this (the bad-input catalogue holds every message to it).
+    .showHelpAfterError('(add --help to see the options)')
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     // For tests and tooling: run against another checkout or a fixture workspace.
     .addOption(new Option('--root <dir>', 'repository root holding sites/, shared-layouts/ and widgets/').default(repositoryRoot).hideHelp());

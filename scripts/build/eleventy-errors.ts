@@ -10,6 +10,7 @@ import nunjucks from 'nunjucks';
 import path from 'node:path';
 import { BuildError, causeChain, isUserError } from '../errors.ts';
 import { displayPath, type BuildContext } from './context.ts';
+import { closestName } from '../config/closest-name.ts';
 
 interface YamlError {
   name: string;
@@ -42,6 +43,11 @@ export function translateEleventyError(error: unknown, options: TranslateOptions
   const page = source && show(source);
   const yaml = chain.find((e): e is YamlError => (e as YamlError | null)?.name === 'YAMLException') as YamlError | undefined;
   if (yaml && source && page) {
+    // No closing "---": the whole page is read as front matter, and js-yaml trips over the body with its own jargon.
+    const all = readLines(source);
+    if (all[0]?.trim() === '---' && frontMatterLines(all) === 0) {
+      return new BuildError(`${page}:1: broken front matter: the "---" on this line opens front matter that is never closed. Put a line with just "---" after the last key (before the page text).`, { cause: error });
+    }
     // js-yaml counts from 0 in the text Eleventy hands it, which starts with the newline after the opening "---".
     const reported = yaml.mark ? yaml.mark.line + 1 : undefined;
     const reason = yaml.reason ?? 'not valid YAML';
@@ -69,7 +75,12 @@ export function translateEleventyError(error: unknown, options: TranslateOptions
     // Pages' own `layout:` is checked before they render (page-data.ts), so the asker is a layout.
     const askers = layoutsAsking(requested, options.layoutFiles ?? []).map(({ file, line }) => `${show(file)}:${line}`);
     const who = askers.length ? askers.join(', ') : (page ?? 'a layout');
-    return new BuildError(`${who}: layout "${requested}" was not found; searched ${searched}. Use one of the layouts there or add the file.`, { cause: error });
+    // The nearest layout's name, for a typo (`layout: pgae.njk`); partials are not page layouts.
+    const bare = (name: string) => path.basename(name).replace(/\.njk$/, '');
+    const known = (options.layoutFiles ?? []).filter((file) => !/[\\/]partials[\\/]/.test(file)).map((file) => `${bare(file)}.njk`);
+    const nearest = closestName(`${bare(requested)}.njk`, new Set(known));
+    const hint = nearest ? ` Did you mean "${nearest}"?` : '';
+    return new BuildError(`${who}: layout "${requested}" was not found; searched ${searched}.${hint} Use one of the layouts there or add the file.`, { cause: error });
   }
 
   const duplicate = chain.find((e) => (e as Error | null)?.name === 'DuplicatePermalinkOutputError') as Error | undefined;

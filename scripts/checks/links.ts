@@ -157,7 +157,8 @@ function resolves(site: SiteInput, sitePath: string): boolean {
 
 function hint(site: SiteInput, sitePath: string): string {
   if (!sitePath.endsWith('/') && site.files.has(fileOfPath(`${sitePath}/`))) return ` Link to ${sitePath}/ (with the trailing slash).`;
-  return '';
+  // Otherwise say what the ways out are (the bad-input catalogue found the message stopped at the problem).
+  return ' Fix the link, add the page, or declare a redirect for the old address (redirects: in site.yaml).';
 }
 
 /** Each declared redirect whose target is on this site must land on a file of the build. */

@@ -56,7 +56,7 @@ function describeIssue(schema: z.ZodType, source: YamlSource, issue: z.core.$Zod
         if (misspelt) return at(path, `${what} \`${misspelt}\` on this line looks like a misspelling of it.`, [...parent, misspelt]);
         return at(path, what);
       }
-      return at(path, `expected ${issue.expected}, found ${describeValue(issue.input)}.`);
+      return at(path, `expected ${plainType(issue.expected)}, found ${describeValue(issue.input)}.`);
     case 'invalid_value':
       return at(path, `${describeValue(issue.input)} is not allowed; use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.`);
     case 'invalid_union':
@@ -70,6 +70,19 @@ function describeIssue(schema: z.ZodType, source: YamlSource, issue: z.core.$Zod
     default:
       return at(path, `${'input' in issue && issue.input !== undefined ? `${describeValue(issue.input)} ` : ''}${issue.message}.`);
   }
+}
+
+/** Zod's type names in the words of a YAML file ("array" means nothing to an editor). */
+function plainType(expected: string): string {
+  const words: Record<string, string> = {
+    array: 'a list (one "- item" line each)',
+    object: 'a mapping (indented "key: value" lines)',
+    number: 'a number (no quotes)',
+    int: 'a whole number (no quotes)',
+    boolean: 'true or false',
+    string: 'text',
+  };
+  return words[expected] ?? expected;
 }
 
 function firstUnionMessage(issue: z.core.$ZodIssueInvalidUnion): string | undefined {

@@ -16,6 +16,8 @@
  * Placeholder resource ids are refused even earlier, from the config alone
  * (`resolveTargets` in publish.ts). Each failure is one sentence.
  */
+import path from 'node:path';
+import { DEPLOYED_FILE } from '../config/deployed.ts';
 import type { Logger } from '../build/context.ts';
 import { PublishError } from '../errors.ts';
 import { publisher } from './lock.ts';
@@ -74,7 +76,8 @@ export async function preflight(entries: readonly PreflightEntry[], options: { l
   // Identity: the first network request, and not to a bucket.
   const callers = new Map<unknown, Publisher>();
   const publishers: Publisher[] = [];
-  for (const { connection } of entries) {
+  for (const entry of entries) {
+    const { connection } = entry;
     let who = callers.get(connection.credentials);
     if (!who) {
       const caller = await connection.identity.caller();
@@ -83,6 +86,15 @@ export async function preflight(entries: readonly PreflightEntry[], options: { l
       options.logger.info(`preflight  identity: ${who.arn}`);
     }
     publishers.push(who);
+    // Credentials of another account than the one `npm run infra -- deploy` recorded for this environment
+    // would only meet "access denied" at the bucket; say which account is wanted instead (bad-input catalogue).
+    const wanted = entry.target.site.deployed?.environments[entry.target.envName]?.account;
+    if (wanted && who.account && who.account !== wanted) {
+      const source = statuses.get(entry.connection.credentials)?.source ?? 'the credential chain';
+      throw new PublishError(
+        `The AWS credentials from ${source} are of account ${who.account} (${who.arn}), but ${path.join(path.dirname(entry.target.site.configFile), DEPLOYED_FILE)} records ${entry.target.site.domain} → ${entry.target.envName} in account ${wanted}. Publish with credentials of account ${wanted} (name their profile in the environment's "profile" key, or set AWS_PROFILE) and publish again.`,
+      );
+    }
   }
 
   // Buckets, then distributions: collected, so every missing one is named at once.

@@ -66,7 +66,9 @@ async function prepareRollback(target: PublishTarget, ports: Ports, options: Rol
     .map((object) => object.key)
     .filter((key) => parseDeployRecordKey(key))
     .sort(compareKeys);
-  if (keys.length === 0) throw cannot(`${where} has no deploy record, so this publisher never published there`);
+  // Each refusal ends with what to do (the bad-input catalogue holds them to it).
+  const fixForward = `to change what it serves, publish a fixed build instead (npm run publish -- --env ${envName} --site ${site.shortName})`;
+  if (keys.length === 0) throw cannot(`${where} has no deploy record, so this publisher never published there; check --env, and the environment's bucket and prefix in ${site.configFile}`);
   const currentKey = keys.at(-1)!;
   const current = parseDeployRecordKey(currentKey)!;
   const earlier = keys.slice(0, -1).reverse();
@@ -76,12 +78,14 @@ async function prepareRollback(target: PublishTarget, ports: Ports, options: Rol
   if (!targetKey) {
     if (options.to) {
       const builds = [...new Set(earlier.map((key) => parseDeployRecordKey(key)!.buildId))];
-      throw cannot(`no earlier deploy of build ${options.to} is recorded in ${where} (earlier builds kept: ${builds.join(', ') || 'none'})`);
+      throw cannot(
+        `no earlier deploy of build ${options.to} is recorded in ${where} (earlier builds kept: ${builds.join(', ') || 'none'})${builds.length ? '; pass one of those to --to, or leave --to out to restore the previous build' : `; ${fixForward}`}`,
+      );
     }
     throw cannot(
       keys.length === 1
-        ? `${where} has one deploy record (build ${current.buildId}, the one it serves); there is no earlier deploy to restore`
-        : `all ${keys.length} deploy records in ${where} are of build ${current.buildId}, the one it serves; there is no earlier build to restore`,
+        ? `${where} has one deploy record (build ${current.buildId}, the one it serves); there is no earlier deploy to restore; ${fixForward}`
+        : `all ${keys.length} deploy records in ${where} are of build ${current.buildId}, the one it serves; there is no earlier build to restore; ${fixForward}`,
     );
   }
 

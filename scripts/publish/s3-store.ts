@@ -312,19 +312,27 @@ function translate(error: unknown, context: Context): PublishError {
   const said = message.replace(/\.+$/, '');
   const tries = attemptsNote(error);
   const network = networkFailure(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   let advice: string;
   if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) {
     advice = context.endpoint
       ? `nothing answers at ${context.endpoint}. Start the local server with npm run s3:local (or fix the environment's endpoint).`
       : 'the connection was refused. Check the network and the region.';
-  } else if (code === 'NoSuchBucket' || (context.action === 'reach' && (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)) {
+  } else if (code === 'NoSuchBucket' || (context.action === 'reach' && status === 404)) {
     advice = `the bucket "${context.bucket}" does not exist. Create it, or fix the bucket name in the site config${context.endpoint ? '; npm run s3:local creates the local buckets' : ''}.`;
   } else if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
     advice = 'no AWS credentials were found. Sign in (aws sso login, or set AWS_PROFILE / AWS_ACCESS_KEY_ID) and publish again.';
   } else if (['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired'].includes(code)) {
     advice = 'the AWS credentials have expired. Renew them (aws sso login, or refresh your session) and publish again.';
-  } else if (['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled'].includes(code)) {
-    advice = `access was denied (${code}). The identity needs the publishing policy ("npm run infra -- policy --env <env> --site <site>" prints it; see docs/infrastructure.md).`;
+  } else if (['InvalidAccessKeyId', 'SignatureDoesNotMatch'].includes(code)) {
+    // Not a missing permission: S3 does not know the key, or the secret is wrong.
+    advice = `S3 does not accept these credentials (${code}): the access key is not one of the bucket's account, or its secret is wrong. Check the credentials of the environment's profile (or AWS_PROFILE) and publish again.`;
+  } else if (['AccessDenied', 'Forbidden', 'AllAccessDisabled'].includes(code) || status === 403) {
+    // A HEAD answer has no body, so a denied HeadBucket reaches here as HTTP 403 with no code; it used to be
+    // reported as "S3 answered Unknown … Publish again", which cannot help (found by the bad-input catalogue).
+    const why = /^Unknown/.test(code) || code === '' ? 'HTTP 403' : code;
+    const owner = context.action === 'reach' ? ': the bucket belongs to another account than these credentials, or they may not read it' : '';
+    advice = `access was denied (${why})${owner}. Check that the environment's profile is of the account that owns the bucket; the identity needs the publishing policy ("npm run infra -- policy --env <env> --site <site>" prints it; see docs/infrastructure.md).`;
   } else if (network) {
     advice = `${describeNetworkFailure(network, context.timeouts, tries)}${context.endpoint ? ' and the server' : ''}, then publish again; a publish that stopped part-way converges when re-run.`;
   } else if (error instanceof S3ServiceException) {

@@ -47,7 +47,7 @@ export function verifyWidgetBlocks(html: string, options: IntegrityOptions): Loc
       at(
         block.start,
         'widget-hash',
-        `the ${block.name} widget block does not hash to its stamp (stamp ${block.stamp.sha256.slice(0, 12)}…, block ${actual.slice(0, 12)}…): its bytes were changed after injection, by a template engine or a transform. The widget must reach the page untouched.`,
+        `the ${block.name} widget block does not hash to its stamp (stamp ${block.stamp.sha256.slice(0, 12)}…, block ${actual.slice(0, 12)}…): its bytes were changed after injection, by a template engine or a transform. The widget must reach the page untouched: include it with ${use} (never a copy of a built block), and keep filters and transforms away from the content that carries it.`,
       );
       continue;
     }

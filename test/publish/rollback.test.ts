@@ -135,7 +135,7 @@ test('--to restores an earlier build than the previous one', async (ctx) => {
   assert.is(outcome.sites[0]!.rollback?.restored.buildId, 'aaaa1111');
   assert.equal(await served(ctx), A);
   const error = await rejects(() => rollbackIn(ctx, { to: 'ffff' }), PublishError);
-  assert.match(error.message, /cannot be rolled back: no earlier deploy of build ffff is recorded in s3:\/\/rollback-test-\d+\/ \(earlier builds kept: cccc3333, bbbb2222, aaaa1111\)\.$/);
+  assert.match(error.message, /cannot be rolled back: no earlier deploy of build ffff is recorded in s3:\/\/rollback-test-\d+\/ \(earlier builds kept: cccc3333, bbbb2222, aaaa1111\); pass one of those to --to, or leave --to out to restore the previous build\.$/);
 });
 
 test('a dry run shows what the rollback would do and writes nothing', async (ctx) => {
@@ -157,11 +157,11 @@ test('cannot: no deploy record, one deploy, or only deploys of the current build
     assert.equal(writes(), []);
     return error.message;
   };
-  assert.is(await attempt(), `fixture.test → edge cannot be rolled back: ${where} has no deploy record, so this publisher never published there.`);
+  assert.is(await attempt(), `fixture.test → edge cannot be rolled back: ${where} has no deploy record, so this publisher never published there; check --env, and the environment's bucket and prefix in sites/fixture.test/site.yaml.`);
   await ctx.deploy(A, 'a');
-  assert.is(await attempt(), `fixture.test → edge cannot be rolled back: ${where} has one deploy record (build a, the one it serves); there is no earlier deploy to restore.`);
+  assert.is(await attempt(), `fixture.test → edge cannot be rolled back: ${where} has one deploy record (build a, the one it serves); there is no earlier deploy to restore; to change what it serves, publish a fixed build instead (npm run publish -- --env edge --site fixture).`);
   await ctx.deploy(A, 'a');
-  assert.is(await attempt(), `fixture.test → edge cannot be rolled back: all 2 deploy records in ${where} are of build a, the one it serves; there is no earlier build to restore.`);
+  assert.is(await attempt(), `fixture.test → edge cannot be rolled back: all 2 deploy records in ${where} are of build a, the one it serves; there is no earlier build to restore; to change what it serves, publish a fixed build instead (npm run publish -- --env edge --site fixture).`);
 });
 
 test('cannot: a deploy recorded before the archive existed (record version 1) — with how to rebuild it instead', async (ctx) => {
