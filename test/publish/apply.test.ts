@@ -217,20 +217,23 @@ test('a renamed asset: the new name lands before the pages that use it and the o
   assert.equal(invalidated(), [['/', '/index.html']]);
 });
 
-test('keys with spaces and Unicode round-trip: uploaded, listed as unchanged next time, invalidated percent-encoded, deleted', async (ctx) => {
-  const unicode = { ...site, 'über uns/index.html': html('Über uns'), 'assets/menu card ü.pdf': 'pdf bytes', 'café/naïve résumé.txt': 'text' };
-  await publishTree(ctx, unicode);
-  const keys = (await s3.store(ctx.bucket).list('')).map((object) => object.key);
-  for (const key of ['über uns/index.html', 'assets/menu card ü.pdf', 'café/naïve résumé.txt']) assert.ok(keys.includes(key), key);
-  const again = await publishTree(ctx, unicode);
-  assert.equal(again.plan.uploads, []);
-  await publishTree(ctx, { ...unicode, 'über uns/index.html': html('Über uns!') });
-  assert.equal(invalidated(), [['/%C3%BCber%20uns/', '/%C3%BCber%20uns/index.html']]);
-  const without: Tree = { ...unicode, 'über uns/index.html': html('Über uns!') };
-  delete without['assets/menu card ü.pdf'];
-  await publishTree(ctx, without);
-  assert.is(await s3.store(ctx.bucket).head('assets/menu card ü.pdf'), undefined);
-  assert.equal(invalidated(), [['/assets/menu%20card%20%C3%BC.pdf']]);
+test('keys with spaces and Unicode: a tree naming them is refused before any request (File names); such keys another tool left are deleted, invalidated percent-encoded', async (ctx) => {
+  const unicode = { ...site, 'über uns/index.html': html('Über uns'), 'assets/menu card ü.pdf': 'pdf bytes' };
+  s3.log.clear();
+  const refused = await rejects(() => publishTree(ctx, unicode), PublishError);
+  assert.match(refused.message, 'über uns/index.html: its name "über uns" has the non-ASCII letter "ü", a space');
+  assert.match(refused.message, 'Give it the URL /uber-uns/ instead');
+  assert.equal(s3.log.requests, [], 'refused before the first request');
+  await publishTree(ctx, site);
+  const store = s3.store(ctx.bucket);
+  for (const key of ['über uns/index.html', 'assets/menu card ü.pdf']) {
+    const body = Buffer.from(key);
+    await store.put({ key, body, contentType: 'text/plain', cacheControl: 'no-cache', md5: createHash('md5').update(body).digest('hex'), metadata: {} });
+  }
+  await publishTree(ctx, site);
+  assert.is(await store.head('assets/menu card ü.pdf'), undefined);
+  assert.is(await store.head('über uns/index.html'), undefined);
+  assert.equal(invalidated(), [['/%C3%BCber%20uns/', '/%C3%BCber%20uns/index.html', '/assets/menu%20card%20%C3%BC.pdf']]);
 });
 
 test('deletion guard: refused with both numbers and how to proceed, before any write; --allow-deletes proceeds', async (ctx) => {
