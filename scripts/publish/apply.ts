@@ -1,6 +1,6 @@
 /**
  * Executes a plan, in the order that keeps the live site whole at every
- * moment: new and changed assets, then pages (which may name those assets),
+ * moment: new and changed assets, then new pages, then changed pages (which may name those),
  * then deletions (nothing live names them any more), then one invalidation
  * per distribution, then the deploy record. Stopped anywhere, the bucket
  * serves a consistent site, and running the publish again converges: what
@@ -110,7 +110,10 @@ export async function applyPlan(options: ApplyOptions): Promise<PublishReport> {
   options.progress?.start(plan.totals.uploadFiles, plan.totals.uploadBytes);
   try {
     await uploadGroup(assets, options, etags);
-    await uploadGroup(pages, options, etags);
+    // New pages before changed ones: a changed page may link to a new page,
+    // and until it does, no page a visitor can reach links to a new one.
+    await uploadGroup(pages.filter((page) => !page.replaces), options, etags);
+    await uploadGroup(pages.filter((page) => page.replaces), options, etags);
   } finally {
     options.progress?.stop();
   }

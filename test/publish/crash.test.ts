@@ -235,20 +235,41 @@ function keyOf(written: string, pageKey: string): string | undefined {
   return key === '' || key.endsWith('/') ? `${key}index.html` : key;
 }
 
-/** Every page in the bucket, with what it names that is not in the bucket. */
-async function brokenReferences(store: ObjectStore): Promise<{ load: string[]; go: string[] }> {
+/**
+ * Every page in the bucket, with what it names that is not in the bucket:
+ * what it loads, and where its links go — from a page a visitor can reach
+ * by links from the home page (`go`), or from a new page no such page links
+ * to yet (`unlinked`: two new pages linking to each other cannot both land first).
+ */
+async function brokenReferences(store: ObjectStore): Promise<{ load: string[]; go: string[]; unlinked: string[] }> {
   const keys = new Set((await store.list('')).map((object) => object.key));
   const exists = (key: string) => keys.has(key) || keys.has(`${key}/index.html`);
-  const broken = { load: [] as string[], go: [] as string[] };
+  const pages = new Map<string, ReturnType<typeof referencesOf>>();
   for (const key of [...keys].filter((key) => key.endsWith('.html') && !key.startsWith(RESERVED_PREFIX)).sort()) {
     const body = await store.get(key);
-    if (!body) continue; // deleted between the listing and the read: not possible here, nothing runs
-    const references = referencesOf(body.toString('utf8'));
-    for (const kind of ['load', 'go'] as const) {
-      for (const written of references[kind]) {
-        const target = keyOf(written, key);
-        if (target !== undefined && !exists(target)) broken[kind].push(`${key} → ${written}`);
-      }
+    if (body) pages.set(key, referencesOf(body.toString('utf8'))); // absent: deleted between the listing and the read, not possible here
+  }
+  const reachable = new Set<string>();
+  const queue = pages.has('index.html') ? ['index.html'] : [];
+  while (queue.length > 0) {
+    const key = queue.shift()!;
+    if (reachable.has(key)) continue;
+    reachable.add(key);
+    for (const written of pages.get(key)?.go ?? []) {
+      const target = keyOf(written, key);
+      const page = target === undefined ? undefined : pages.has(target) ? target : pages.has(`${target}/index.html`) ? `${target}/index.html` : undefined;
+      if (page !== undefined) queue.push(page);
+    }
+  }
+  const broken = { load: [] as string[], go: [] as string[], unlinked: [] as string[] };
+  for (const [key, references] of pages) {
+    for (const written of references.load) {
+      const target = keyOf(written, key);
+      if (target !== undefined && !exists(target)) broken.load.push(`${key} → ${written}`);
+    }
+    for (const written of references.go) {
+      const target = keyOf(written, key);
+      if (target !== undefined && !exists(target)) broken[reachable.has(key) ? 'go' : 'unlinked'].push(`${key} → ${written}`);
     }
   }
   return broken;
@@ -371,6 +392,7 @@ async function crashAt(lane: Lane, k: number, variant: TrapDecision, converge: '
 
   const broken = await brokenReferences(lane.store);
   for (const reference of broken.load) problems.push(`after the kill, a page loads a missing object: ${reference}`);
+  for (const reference of broken.go) problems.push(`after the kill, a page visitors can reach links to a missing page: ${reference}`);
 
   // The user publishes again; refused by the dead run's lock, they do what the refusal says, and publish again.
   let followedAdvice = false;
@@ -403,7 +425,7 @@ async function crashAt(lane: Lane, k: number, variant: TrapDecision, converge: '
   const counting = ours().slice(invalidationsAtLastWrite);
   const missing = uncovered(changedPaths, counting);
   if (missing.length > 0) problems.push(`paths changed A → B that no invalidation after the last write covers: ${missing.join(', ')}`);
-  return { k, variant, killed: killedAt, followedAdvice, problems, brokenLinks: broken.go.length };
+  return { k, variant, killed: killedAt, followedAdvice, problems, brokenLinks: broken.unlinked.length };
 }
 
 /** Every k for both variants, LANES points at a time. */
@@ -429,7 +451,13 @@ test('the uninterrupted publish: B over A, with the requests the sweep kills at,
   const last = (kind: string) => kinds.lastIndexOf(kind);
   const first = (kind: string) => kinds.indexOf(kind);
   assert.ok(last('asset') < first('page') && last('page') < first('delete'), reference.operations.join('\n'));
-  assert.equal(await brokenReferences(lanes[0]!.store), { load: [], go: [] });
+  assert.equal(await brokenReferences(lanes[0]!.store), { load: [], go: [], unlinked: [] });
+  // Pages new to the bucket land before the changed pages that may link to them.
+  const pagePuts = reference.operations.filter((operation) => operation.startsWith('PutObject') && operation.endsWith('.html')).map((operation) => operation.slice('PutObject '.length));
+  const inA = new Set(lanes[0]!.a.record.files.map((file) => file.path));
+  const lastNew = Math.max(...pagePuts.map((key, index) => (inA.has(key) ? -1 : index)));
+  const firstChanged = pagePuts.findIndex((key) => inA.has(key));
+  assert.ok(lastNew >= 0 && firstChanged > lastNew, pagePuts.join(' '));
   // The target is the build: every file, byte for byte.
   assert.equal([...reference.snapshot.keys()], buildB.files.map((file) => file.path).sort());
   for (const file of buildB.files) assert.is(reference.snapshot.get(file.path)!.sha256, file.sha256, file.path);
@@ -459,7 +487,7 @@ test('killed at every request, with and without that request reaching S3: pages 
   console.log(
     `crash harness: ${results.length} crash points tried (k = 1…${reference.requests}, request reaching S3 or not), ${results.length - failures.length} converged; ` +
       `${advised} left the lock and were published after the user removed it as the refusal said; ` +
-      `${links.length} left a page linking (<a href>) to a page not yet uploaded`,
+      `${links.length} left a new page, not yet linked from any page a visitor can reach, linking to another new page not yet uploaded`,
   );
   assert.equal(
     failures.map((result) => `k=${result.k} (${result.variant}, killed at ${result.killed}):\n  ${result.problems.join('\n  ')}`),
