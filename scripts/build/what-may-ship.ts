@@ -277,7 +277,7 @@ export function checkWhatShips(options: ShipOptions): void {
     options.warn(`the site's files come to ${mib(total)}, over the warning size of ${limits.siteWarningMiB} MiB per site (the limit is ${limits.siteLimitMiB} MiB, build.siteSize in ${configFile}).`);
   }
   if (problems.length) {
-    throw new options.error(`the ${options.refuser} refuses ${problems.length === 1 ? 'a file' : `${problems.length} problems`} that should not ship:\n  ${problems.join('\n  ')}`);
+    throw new options.error(`the ${options.refuser} refuses ${problems.length === 1 ? 'this' : `these ${problems.length} problems`} in what would ship:\n  ${problems.join('\n  ')}`);
   }
 }
 
