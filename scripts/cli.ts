@@ -10,20 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { workspaceAt } from './config/sites.ts';
 import { PublishError, isUserError } from './errors.ts';
-import { attemptSites, buildFailure } from './build/build-sites.ts';
-import { printBuildSummary, summariseBuilds } from './build/summary.ts';
-import { startDevServer } from './build/dev-server.ts';
 import { consoleLogger, printError } from './terminal.ts';
-import { publishSites, type RunOptions } from './publish/publish.ts';
-import { rollbackSites } from './publish/rollback.ts';
-import { mismatchError } from './publish/verify.ts';
-import { formatPlan, printOutcome } from './publish/summary.ts';
-import { terminalProgress } from './publish/progress.ts';
-import { confirmOnTerminal } from './publish/confirm.ts';
-import { createPage, formatCreated, terminalPrompter } from './new-page.ts';
-import { collectStatus } from './status/status.ts';
-import { printStatus } from './status/format.ts';
-import { formatAppsScriptResult, publishAppsScript } from './apps-script/publish.ts';
+// Each command imports what it runs when it runs (below): `--help`, or a build,
+// never loads the AWS SDK, the dev server or the prompts.
+import type { RunOptions } from './publish/publish.ts';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -51,6 +41,7 @@ export function createProgram(): Command {
     .option('--json', 'print the result as JSON on stdout')
     .option('--full', "render every page, instead of taking unchanged pages from the previous build's output")
     .action(async (options: { env: string; site: string[]; json?: boolean; full?: boolean }) => {
+      const [{ attemptSites, buildFailure }, { printBuildSummary, summariseBuilds }] = await Promise.all([import('./build/build-sites.ts'), import('./build/summary.ts')]);
       const outcomes = await attemptSites({ workspace: workspaceAt(root()), envName: options.env, sites: options.site, logger: consoleLogger(), full: Boolean(options.full) });
       // The table (or JSON) covers every site, failed ones too, before the failures are reported.
       printBuildSummary(summariseBuilds(outcomes, root()), { json: Boolean(options.json) });
@@ -65,6 +56,7 @@ export function createProgram(): Command {
     .addOption(new Option('--env <name>', 'environment to build for').default('development'))
     .option('--port <number>', 'port (default: the port of the environment URL)', (value) => Number.parseInt(value, 10))
     .action(async (options: { site: string; env: string; port?: number }) => {
+      const { startDevServer } = await import('./build/dev-server.ts');
       await startDevServer({ workspace: workspaceAt(root()), site: options.site, envName: options.env, port: options.port, logger: consoleLogger() });
     });
 
@@ -101,6 +93,14 @@ export function createProgram(): Command {
         if (options.to !== undefined && !options.rollback) throw new PublishError('--to goes with --rollback (the build to restore).');
         if (options.rollback && options.skipStagingCheck) throw new PublishError('--rollback restores what the environment already served and passes no staging check; drop --skip-staging-check.');
         const verb = options.rollback ? 'Roll back' : 'Publish';
+        const [{ publishSites }, { rollbackSites }, { mismatchError }, { formatPlan, printOutcome }, { terminalProgress }, { confirmOnTerminal }] = await Promise.all([
+          import('./publish/publish.ts'),
+          import('./publish/rollback.ts'),
+          import('./publish/verify.ts'),
+          import('./publish/summary.ts'),
+          import('./publish/progress.ts'),
+          import('./publish/confirm.ts'),
+        ]);
         const common: RunOptions = {
           workspace: workspaceAt(root()),
           envName: options.env,
@@ -143,6 +143,7 @@ export function createProgram(): Command {
     .option('--booking', 'put the booking widget on the page')
     .action(async (options: { site?: string; slug?: string; title?: string; description?: string; booking?: boolean }) => {
       const onTerminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+      const { createPage, formatCreated, terminalPrompter } = await import('./new-page.ts');
       const created = await createPage({ workspace: workspaceAt(root()), values: options, prompter: onTerminal ? await terminalPrompter() : undefined });
       process.stdout.write(formatCreated(created));
     });
@@ -155,6 +156,7 @@ export function createProgram(): Command {
     .option('--json', 'print the report as JSON on stdout')
     .action(async (options: { site: string[]; env: string[]; json?: boolean }) => {
       const json = Boolean(options.json);
+      const [{ collectStatus }, { printStatus }] = await Promise.all([import('./status/status.ts'), import('./status/format.ts')]);
       const report = await collectStatus({ workspace: workspaceAt(root()), sites: options.site, envs: options.env });
       printStatus(report, { json });
       if (report.needsAction) {
@@ -170,6 +172,7 @@ export function createProgram(): Command {
     .option('--dry-run', 'run the checks and the login preflight, print the clasp commands, run none')
     .option('--json', 'print the result as JSON on stdout')
     .action(async (options: { site: string; dryRun?: boolean; json?: boolean }) => {
+      const { formatAppsScriptResult, publishAppsScript } = await import('./apps-script/publish.ts');
       const result = await publishAppsScript({
         workspace: workspaceAt(root()),
         site: options.site,
