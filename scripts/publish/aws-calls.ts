@@ -13,10 +13,10 @@
  * The README's hand-written policy used to be a third copy of this knowledge.
  */
 
-export type AwsService = 's3' | 'cloudfront' | 'sts';
+export type AwsService = 's3' | 'cloudfront' | 'sts' | 'cloudfront-keyvaluestore';
 
-/** What a call acts on: the bucket itself, objects under the site's prefix, a distribution, or nothing (STS). */
-export type CallTarget = 'bucket' | 'objects' | 'distribution' | 'none';
+/** What a call acts on: the bucket itself, objects under the site's prefix, a distribution, the environment's KeyValueStore (versioned mode), or nothing (STS). */
+export type CallTarget = 'bucket' | 'objects' | 'distribution' | 'kvs' | 'none';
 
 export interface AwsCall {
   service: AwsService;
@@ -41,6 +41,10 @@ export const PUBLISHER_CALLS = {
   GetInvalidation: { service: 'cloudfront', actions: ['cloudfront:GetInvalidation'], on: 'distribution', why: '--wait, and the paths of invalidations in progress' },
   ListInvalidations: { service: 'cloudfront', actions: ['cloudfront:ListInvalidations'], on: 'distribution', why: 'the invalidations in progress, against CloudFront’s limits' },
   GetCallerIdentity: { service: 'sts', actions: [], on: 'none', why: 'preflight: who is publishing (needs no permission)' },
+  DescribeKeyValueStore: { service: 'cloudfront-keyvaluestore', actions: ['cloudfront-keyvaluestore:DescribeKeyValueStore'], on: 'kvs', why: "versioned mode: the store's ETag, which every write must name" },
+  GetKey: { service: 'cloudfront-keyvaluestore', actions: ['cloudfront-keyvaluestore:GetKey'], on: 'kvs', why: 'versioned mode: which deploy is live' },
+  ListKeys: { service: 'cloudfront-keyvaluestore', actions: ['cloudfront-keyvaluestore:ListKeys'], on: 'kvs', why: 'versioned mode: the whole map, only after a stopped publish left it unlike its records' },
+  UpdateKeys: { service: 'cloudfront-keyvaluestore', actions: ['cloudfront-keyvaluestore:UpdateKeys'], on: 'kvs', why: 'versioned mode: a deploy staged, the cutover, rollback and retention' },
 } as const satisfies Record<string, AwsCall>;
 
 export type PublisherCall = keyof typeof PUBLISHER_CALLS;
@@ -106,6 +110,8 @@ export interface PublishingScope {
   distributionArns: readonly string[];
   /** Production: staging's bucket and prefix, which the staging gate reads. */
   stagingGate?: { bucket: string; prefix: string };
+  /** Versioned mode: the environment's KeyValueStore. */
+  keyValueStoreArn?: string;
 }
 
 const actionsOf = (calls: readonly PublisherCall[]) => [...new Set(calls.flatMap((name) => PUBLISHER_CALLS[name].actions))].sort();
@@ -129,6 +135,9 @@ export function publishingPolicy(scope: PublishingScope): PolicyStatementJson[] 
   ];
   if (scope.distributionArns.length > 0) {
     statements.push({ Sid: 'CheckAndInvalidateTheDistribution', Effect: 'Allow', Action: actionsOf(callsOn('distribution')), Resource: [...scope.distributionArns] });
+  }
+  if (scope.keyValueStoreArn) {
+    statements.push({ Sid: 'ReadAndWriteTheDeployMap', Effect: 'Allow', Action: actionsOf(callsOn('kvs')), Resource: [scope.keyValueStoreArn] });
   }
   if (scope.stagingGate) {
     const gateArn = `arn:aws:s3:::${scope.stagingGate.bucket}`;
