@@ -21,7 +21,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../script-args.ts';
 import { launch, type LaunchedChrome } from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { CHROMIUM_FLAGS, requireChromium } from './chromium.ts';
@@ -62,10 +62,10 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: { site: { type: 'string', multiple: true, default: [] }, page: { type: 'string', multiple: true, default: [] }, out: { type: 'string' } },
-  });
+  const { values } = scriptArgs(
+    { args: argv, options: { site: { type: 'string', multiple: true, default: [] }, page: { type: 'string', multiple: true, default: [] }, out: { type: 'string' } } },
+    'npm run audit:pages -- [--site NAME]… [--page /path/]… [--out DIR]',
+  );
   return { sites: values.site ?? [], pages: values.page ?? [], outDir: path.resolve(values.out ?? path.join(repositoryRoot, '.cache', 'audit')) };
 }
 

@@ -14,7 +14,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../script-args.ts';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_FLAGS, requireChromium } from './chromium.ts';
 import { buildForAudit, isExternal, pagePaths, pageSlug, repositoryRoot, serveBuild } from './sites.ts';
@@ -25,10 +25,10 @@ export const SCREEN_SIZES = {
 } as const;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: { site: { type: 'string', multiple: true, default: [] }, page: { type: 'string', multiple: true, default: [] }, out: { type: 'string' } },
-  });
+  const { values } = scriptArgs(
+    { args: process.argv.slice(2), options: { site: { type: 'string', multiple: true, default: [] }, page: { type: 'string', multiple: true, default: [] }, out: { type: 'string' } } },
+    'npm run screenshots -- [--site NAME]… [--page /path/]… [--out DIR]',
+  );
   const outDir = path.resolve(values.out ?? path.join(repositoryRoot, '.cache', 'screenshots'));
   const started = Date.now();
   const log = (line: string) => process.stderr.write(`${line}\n`);

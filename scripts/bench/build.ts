@@ -26,16 +26,17 @@ import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs, wholeNumber } from '../script-args.ts';
 import type { ChildFigures } from './build-child.ts';
 import { STRESS_DOMAIN, stressPageName, writeStressWorkspace } from './build-stress-site.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const childScript = fileURLToPath(new URL('./build-child.ts', import.meta.url));
 
-const { values } = parseArgs({ options: { pages: { type: 'string', default: '4000' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false }, dir: { type: 'string', default: os.tmpdir() } } });
-const pageCount = Number.parseInt(values.pages, 10);
-const runs = Number.parseInt(values.runs, 10);
+const USAGE = 'npm run bench:build -- [--pages 4000] [--runs 3] [--dir /dev/shm] [--keep]';
+const { values } = scriptArgs({ options: { pages: { type: 'string', default: '4000' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false }, dir: { type: 'string', default: os.tmpdir() } } }, USAGE);
+const pageCount = wholeNumber(values.pages, '--pages', USAGE);
+const runs = wholeNumber(values.runs, '--runs', USAGE);
 
 /**
  * A build moves the tree it replaces to dist/.trash and deletes it in a

@@ -13,18 +13,19 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs, wholeNumber } from '../script-args.ts';
 import { glob } from 'tinyglobby';
 import { pageInput } from '../checks/check.ts';
 import { htmlValidityPage, warmUpHtmlValidate } from '../checks/html-validity.ts';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { pages: { type: 'string', default: '1500' }, runs: { type: 'string', default: '3' } } });
+const USAGE = 'tsx scripts/bench/html-validate.ts DIR [--pages 1500] [--runs 3]';
+const { values, positionals } = scriptArgs({ allowPositionals: true, options: { pages: { type: 'string', default: '1500' }, runs: { type: 'string', default: '3' } } }, USAGE);
 const dir = positionals[0];
 if (!dir) {
   process.stderr.write('usage: tsx scripts/bench/html-validate.ts DIR [--pages 1500] [--runs 3]\n');
   process.exit(2);
 }
-const files = (await glob('**/*.html', { cwd: dir })).sort().slice(0, Number.parseInt(values.pages, 10));
+const files = (await glob('**/*.html', { cwd: dir })).sort().slice(0, wholeNumber(values.pages, '--pages', USAGE));
 const pages = files.map((file) => ({ file, html: readFileSync(path.join(dir, file), 'utf8') }));
 const bytes = pages.reduce((sum, page) => sum + page.html.length, 0);
 
@@ -33,7 +34,7 @@ for (const page of pages.slice(0, 200)) htmlValidityPage(pageInput(page.file, pa
 
 const figures: number[] = [];
 let problems = 0;
-for (let run = 1; run <= Number.parseInt(values.runs, 10); run++) {
+for (let run = 1; run <= wholeNumber(values.runs, '--runs', USAGE); run++) {
   problems = 0;
   const start = performance.now();
   for (const page of pages) problems += htmlValidityPage(pageInput(page.file, page.html)).problems.length;

@@ -11,15 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs, wholeNumber } from '../script-args.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
-const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1) {
-  process.stderr.write(`error: --runs must be a whole number of at least 1, not "${values.runs}".\n`);
-  process.exit(2);
-}
+const USAGE = 'npm run bench:infra -- [--runs 5]';
+const { values } = scriptArgs({ options: { runs: { type: 'string', default: '5' } } }, USAGE);
+const runs = wholeNumber(values.runs, '--runs', USAGE);
 
 interface Run {
   wallMs: number;

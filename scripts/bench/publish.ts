@@ -24,7 +24,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs, wholeNumber } from '../script-args.ts';
 import { hashOutputTree, type BuildRecord } from '../build/build-record.ts';
 import { formatBytes } from '../build/summary.ts';
 import { siteConfigSchema } from '../config/schema.ts';
@@ -39,9 +39,10 @@ import { startRequestLog, type LoggedRequest } from '../s3-local/request-log.ts'
 // The CloudFront stand-in the tests use; the benchmark needs the same API.
 import { startCloudFrontServer } from '../../test/helpers/cloudfront-server.ts';
 
-const { values } = parseArgs({ options: { pages: { type: 'string', default: '4000' }, images: { type: 'string', default: '200' }, keep: { type: 'boolean', default: false }, 'pipeline-only': { type: 'boolean', default: false } } });
-const PAGES = Number.parseInt(values.pages, 10);
-const IMAGES = Number.parseInt(values.images, 10);
+const USAGE = 'npm run bench:publish -- [--pages 4000] [--images 200] [--keep] [--pipeline-only]';
+const { values } = scriptArgs({ options: { pages: { type: 'string', default: '4000' }, images: { type: 'string', default: '200' }, keep: { type: 'boolean', default: false }, 'pipeline-only': { type: 'boolean', default: false } } }, USAGE);
+const PAGES = wholeNumber(values.pages, '--pages', USAGE);
+const IMAGES = wholeNumber(values.images, '--images', USAGE, 0);
 const SECTIONS = 20;
 const DISTRIBUTION = 'E2BENCHDIST01';
 const AWS = '/usr/bin/aws';
