@@ -14,6 +14,7 @@ import path from 'node:path';
 import { workspaceAt } from '../../scripts/config/sites.ts';
 import { publishSites } from '../../scripts/publish/publish.ts';
 import type { ObjectStore } from '../../scripts/publish/ports.ts';
+import { isolatedAwsEnv } from '../helpers/cli.ts';
 import { copySharedParts, tempDir, type TempDir, type Tree } from '../helpers/fixture.ts';
 import { environmentYaml, type EnvironmentYaml, type PublishServers } from '../helpers/publish-servers.ts';
 import { fixtureSite, type FixtureSiteOptions } from '../helpers/sites.ts';
@@ -76,20 +77,7 @@ export async function caseWorkspace(servers: PublishServers): Promise<CaseWorksp
     async publishNow(envName = 'edge') {
       await publishSites({ workspace: workspaceAt(tmp.dir), envName, sites: [], logger: { info() {}, warn() {} }, connect: servers.connect(), allowDeletes: true });
     },
-    childEnv: (extra = {}) => ({
-      HOME: home,
-      AWS_CONFIG_FILE: path.join(home, '.aws', 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(home, '.aws', 'credentials'),
-      AWS_ACCESS_KEY_ID: undefined,
-      AWS_SECRET_ACCESS_KEY: undefined,
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_ENDPOINT_URL_STS: servers.sts.endpoint,
-      AWS_ENDPOINT_URL_CLOUDFRONT: servers.cloudfront.endpoint,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      ...extra,
-    }),
+    childEnv: (extra = {}) => isolatedAwsEnv(home, { sts: servers.sts.endpoint, cloudfront: servers.cloudfront.endpoint }, extra),
     cleanup: () => tmp.cleanup(),
   };
   return workspace;

@@ -151,3 +151,26 @@ export function runCliAtTerminal(args: readonly string[], steps: readonly Termin
     });
   });
 }
+
+/**
+ * The environment of a child process that sees no credentials but the
+ * test's own HOME and shared AWS files, with the SDK's endpoints pointed at
+ * the test servers (AWS_ENDPOINT_URL_<SERVICE>) and its Node-version notice off.
+ */
+export function isolatedAwsEnv(home: string, endpoints: { sts?: string; cloudfront?: string; s3?: string }, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    HOME: home,
+    AWS_CONFIG_FILE: path.join(home, '.aws', 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, '.aws', 'credentials'),
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...(endpoints.sts ? { AWS_ENDPOINT_URL_STS: endpoints.sts } : {}),
+    ...(endpoints.cloudfront ? { AWS_ENDPOINT_URL_CLOUDFRONT: endpoints.cloudfront } : {}),
+    ...(endpoints.s3 ? { AWS_ENDPOINT_URL_S3: endpoints.s3 } : {}),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...extra,
+  };
+}

@@ -14,7 +14,7 @@ import { workspaceAt } from '../../scripts/config/sites.ts';
 import { ConfigError, PublishError } from '../../scripts/errors.ts';
 import { publishSites, type PublishOptions } from '../../scripts/publish/publish.ts';
 import { rejects } from '../helpers/assert.ts';
-import { hasStackTrace, runCli } from '../helpers/cli.ts';
+import { hasStackTrace, isolatedAwsEnv, runCli } from '../helpers/cli.ts';
 import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
 import { environmentYaml, startPublishServers, type PublishServers } from '../helpers/publish-servers.ts';
 import { fixtureSite } from '../helpers/sites.ts';
@@ -69,19 +69,7 @@ async function edgeSite(ctx: Ctx, options: { bucket?: string; distribution?: str
 
 /** A shell with no credentials but the test's own shared files, and the SDK pointed at the stand-ins. */
 function awsEnv(ctx: Ctx): NodeJS.ProcessEnv {
-  return {
-    HOME: ctx.home,
-    AWS_CONFIG_FILE: path.join(ctx.home, '.aws', 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(ctx.home, '.aws', 'credentials'),
-    AWS_ACCESS_KEY_ID: undefined,
-    AWS_SECRET_ACCESS_KEY: undefined,
-    AWS_SESSION_TOKEN: undefined,
-    AWS_PROFILE: undefined,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_STS: servers.sts.endpoint,
-    AWS_ENDPOINT_URL_CLOUDFRONT: servers.cloudfront.endpoint,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  return isolatedAwsEnv(ctx.home, { sts: servers.sts.endpoint, cloudfront: servers.cloudfront.endpoint });
 }
 
 async function awsFiles(ctx: Ctx, files: { config?: string; credentials?: string }): Promise<void> {

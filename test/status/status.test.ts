@@ -20,7 +20,7 @@ import type { CredentialCheck } from '../../scripts/status/credentials.ts';
 import { formatStatus } from '../../scripts/status/format.ts';
 import { collectStatus, type EnvironmentStatus, type StatusOptions, type StatusReport } from '../../scripts/status/status.ts';
 import { serveBucket, type BucketWebsite } from '../helpers/bucket-website.ts';
-import { hasStackTrace, runCli } from '../helpers/cli.ts';
+import { hasStackTrace, isolatedAwsEnv, runCli } from '../helpers/cli.ts';
 import { freePort } from '../helpers/http.ts';
 import { copySharedParts, tempDir, type TempDir } from '../helpers/fixture.ts';
 import { commitAll, onTestServers, startPublishServers, type PublishServers } from '../helpers/publish-servers.ts';
@@ -375,20 +375,7 @@ test('notes, not actions: a local server that is not running, a publish holding 
 async function awsEnv(ctx: Ctx, extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
   const home = path.join(ctx.tmp.dir, 'home');
   await mkdir(path.join(home, '.aws'), { recursive: true });
-  return {
-    HOME: home,
-    AWS_CONFIG_FILE: path.join(home, '.aws', 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(home, '.aws', 'credentials'),
-    AWS_ACCESS_KEY_ID: undefined,
-    AWS_SECRET_ACCESS_KEY: undefined,
-    AWS_SESSION_TOKEN: undefined,
-    AWS_PROFILE: undefined,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_STS: servers.sts.endpoint,
-    AWS_ENDPOINT_URL_CLOUDFRONT: servers.cloudfront.endpoint,
-    AWS_ENDPOINT_URL_S3: servers.s3.endpoint,
-    ...extra,
-  };
+  return isolatedAwsEnv(home, { sts: servers.sts.endpoint, cloudfront: servers.cloudfront.endpoint, s3: servers.s3.endpoint }, extra);
 }
 
 /** An `edge` environment without an endpoint, so the real credential chain signs for it (the SDK's AWS_ENDPOINT_URL_S3 finds the test server). */
