@@ -190,7 +190,8 @@ test('in Chromium: a page loaded before the cutover keeps its own stylesheet aft
     const tab = await browser.newPage();
     await tab.route('**/*', (route) => route.continue({ headers: { ...route.request().headers(), host: 'fixture.test' } }));
     const colour = () => tab.evaluate(() => getComputedStyle(document.querySelector('h1')!).color);
-    await tab.goto(`${ctx.edge.url}/`, { waitUntil: 'domcontentloaded' });
+    // 'load': the stylesheet has been fetched and applied, so the colour is the page's own.
+    await tab.goto(`${ctx.edge.url}/`, { waitUntil: 'load' });
     assert.is(await tab.textContent('h1'), 'Home A');
     // B changes the page and its stylesheet (a new fingerprinted name) and cuts over while A's page is open.
     const siteB = { ...siteA, 'index.html': page('Home B', 'site.bbbb2222.css'), 'about/index.html': page('About B', 'site.bbbb2222.css'), 'assets/site.bbbb2222.css': 'h1 { color: rgb(2, 2, 2); }\n' };
@@ -201,6 +202,7 @@ test('in Chromium: a page loaded before the cutover keeps its own stylesheet aft
     assert.is(stillA, siteA['assets/site.aaaa1111.css']);
     assert.is(await colour(), 'rgb(1, 1, 1)');
     await tab.click('text=About');
+    await tab.waitForURL('**/about/', { waitUntil: 'load' });
     assert.is(await tab.textContent('h1'), 'About B');
     assert.is(await colour(), 'rgb(2, 2, 2)', "B's page with B's stylesheet");
   } finally {
