@@ -25,6 +25,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { scriptArgs, wholeNumber } from '../script-args.ts';
+import { mulberry32 } from '../seeded-random.ts';
 import { hashOutputTree, type BuildRecord } from '../build/build-record.ts';
 import { formatBytes } from '../build/summary.ts';
 import { siteConfigSchema } from '../config/schema.ts';
@@ -52,16 +53,7 @@ const HUGO = '/usr/bin/hugo';
 
 const WORDS = 'the a of line bar kitchen service ticket expo rail station prep cook server host order table guest menu special sold out eighty-six fire all day behind corner heard walk-in lowboy sauté grill fry pass window plate garnish tonight board shift close open'.split(' ');
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 const sectionOf = (index: number) => `section-${String(index % SECTIONS).padStart(2, '0')}`;
 const pagePath = (index: number) => `${sectionOf(index)}/page-${String(index).padStart(4, '0')}/index.html`;

@@ -23,7 +23,7 @@ import { buildIdFor, sourceInventory } from './source-digest.ts';
 import { currentInputs, filesToReuse, nextManifest, parseReuseManifest, planReuse, reuseManifestPath, type CurrentInputs, type ReusePlan } from './render-reuse.ts';
 import { newPageIdToken } from './page-id.ts';
 import { BuildError } from '../errors.ts';
-import { checkWhatShips, refuseOutsideLinks, refuseUnsafeNames, replaceOutputLinks } from './what-may-ship.ts';
+import { checkWhatShips, refuseUnsafeSources, replaceOutputLinks } from './what-may-ship.ts';
 
 export interface BuildOptions {
   workspace: Workspace;
@@ -143,8 +143,8 @@ async function attemptOnce(options: BuildOptions): Promise<SiteBuild | { retry: 
   const { facts, file: factsFile } = await timed('prepare', () => loadFacts(site.dir, workspace.root));
   const sourceFolders = [site.dir, workspace.sharedLayoutsDir, workspace.widgetsDir];
   const shown = (file: string) => path.relative(workspace.root, file) || '.';
-  refuseOutsideLinks(sourceFolders, shown);
-  refuseUnsafeNames(['content', 'assets', 'images'].map((folder) => path.join(site.dir, folder)).concat(path.join(workspace.sharedLayoutsDir, 'assets')), shown);
+  const nameRoots = ['content', 'assets', 'images'].map((folder) => path.join(site.dir, folder)).concat(path.join(workspace.sharedLayoutsDir, 'assets'));
+  refuseUnsafeSources(sourceFolders, nameRoots, shown);
 
   const pending = await startOutput(final);
   const context: BuildContext = {

@@ -47,11 +47,8 @@ function realOrSelf(dir: string): string {
   }
 }
 
-/**
- * Every entry under `dir` (node_modules aside), depth first; `descend`
- * says whether to go into a folder (a symbolic link is never followed).
- */
-function* entriesUnder(dir: string, descend: (entry: Dirent, file: string) => boolean = () => true): Generator<{ entry: Dirent; file: string }> {
+/** Every entry under `dir` (node_modules aside), depth first; a symbolic link to a folder is not followed. */
+function* entriesUnder(dir: string): Generator<{ entry: Dirent; file: string }> {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -62,7 +59,7 @@ function* entriesUnder(dir: string, descend: (entry: Dirent, file: string) => bo
     if (entry.name === 'node_modules') continue;
     const file = path.join(dir, entry.name);
     yield { entry, file };
-    if (entry.isDirectory() && descend(entry, file)) yield* entriesUnder(file, descend);
+    if (entry.isDirectory()) yield* entriesUnder(file);
   }
 }
 
@@ -71,49 +68,51 @@ function* walk(dir: string): Generator<string> {
 }
 
 /**
- * Every symbolic link under each folder must resolve inside that folder.
+ * The source guards, in one walk of each folder before anything renders.
  * `show` turns an absolute path into the one the message names.
+ *
+ * - Every symbolic link under a folder must resolve inside that folder.
+ * - Every file and folder name under `nameRoots` (the page, image and asset
+ *   folders) must be URL-safe (safe-names.ts): refused here, so the message
+ *   names the source and no later step (a fingerprinted copy, the sitemap)
+ *   reports it under another name. A refused folder's contents are renamed
+ *   with it, so they are not reported again.
+ *
+ * Links are reported first: a link is the more dangerous of the two.
  */
-export function refuseOutsideLinks(folders: readonly string[], show: (file: string) => string): void {
-  const problems: string[] = [];
+export function refuseUnsafeSources(folders: readonly string[], nameRoots: readonly string[], show: (file: string) => string): void {
+  const links: string[] = [];
+  const names: string[] = [];
+  const refusedFolders: string[] = [];
   for (const folder of folders) {
     const real = realOrSelf(folder);
-    for (const link of walk(folder)) {
-      let target: string;
-      try {
-        target = realpathSync(link);
-      } catch {
-        problems.push(`${show(link)}: a symbolic link to a file that does not exist. Replace the link with the file itself, or remove it.`);
-        continue;
+    for (const { entry, file } of entriesUnder(folder)) {
+      if (entry.isSymbolicLink()) {
+        const problem = linkProblem(file, folder, real, show);
+        if (problem) links.push(problem);
       }
-      if (!inside(target, real)) {
-        problems.push(`${show(link)}: a symbolic link to ${target}, outside ${show(folder)}; a build never publishes what a link points to outside its folder. Replace the link with the file itself (copy it into ${show(folder)}), or remove it.`);
-      }
-    }
-  }
-  if (problems.length) throw new BuildError(`symbolic links the build refuses:\n  ${problems.join('\n  ')}`);
-}
-
-/**
- * Every file and folder name under the page and asset folders must be
- * URL-safe (safe-names.ts): refused here, before anything renders, so the
- * message names the source and no later step (a fingerprinted copy, the
- * sitemap) reports it under another name. `show` as above.
- */
-export function refuseUnsafeNames(folders: readonly string[], show: (file: string) => string): void {
-  const problems: string[] = [];
-  // A refused folder's contents are renamed with it: not visited.
-  const safe = (entry: Dirent) => unsafeName(entry.name) === undefined;
-  for (const folder of folders) {
-    for (const { entry, file } of entriesUnder(folder, safe)) {
+      if (!nameRoots.some((root) => file.startsWith(root + path.sep)) || refusedFolders.some((dir) => file.startsWith(dir + path.sep))) continue;
       const bad = unsafeName(entry.name);
       if (!bad) continue;
+      if (entry.isDirectory()) refusedFolders.push(file);
       const shown = show(file);
       const renamed = unsafeName(shown)?.suggested ?? shown;
-      problems.push(`${shown}: ${bad.reason}; ${SAFE_NAMES} Rename it to ${renamed}${entry.isDirectory() ? '' : ' (and the links to it)'}.`);
+      names.push(`${shown}: ${bad.reason}; ${SAFE_NAMES} Rename it to ${renamed}${entry.isDirectory() ? '' : ' (and the links to it)'}.`);
     }
   }
-  if (problems.length) throw new BuildError(`names the build refuses (docs/reference/building.md, "File names"):\n  ${problems.join('\n  ')}`);
+  if (links.length) throw new BuildError(`symbolic links the build refuses:\n  ${links.join('\n  ')}`);
+  if (names.length) throw new BuildError(`names the build refuses (docs/reference/building.md, "File names"):\n  ${names.join('\n  ')}`);
+}
+
+function linkProblem(link: string, folder: string, real: string, show: (file: string) => string): string | undefined {
+  let target: string;
+  try {
+    target = realpathSync(link);
+  } catch {
+    return `${show(link)}: a symbolic link to a file that does not exist. Replace the link with the file itself, or remove it.`;
+  }
+  if (inside(target, real)) return undefined;
+  return `${show(link)}: a symbolic link to ${target}, outside ${show(folder)}; a build never publishes what a link points to outside its folder. Replace the link with the file itself (copy it into ${show(folder)}), or remove it.`;
 }
 
 const SAFE_NAMES = 'names may hold only ASCII letters, digits, "-", ".", "_" and "~", the characters every URL, sitemap, S3 key and CloudFront path spells the same way.';

@@ -85,7 +85,8 @@ export async function startKvsServer(options: { credentials: KvsCredentials; por
       const body = Buffer.concat(chunks);
       void handle(req, body).then(
         (answer) => respond(res, answer),
-        (error: unknown) => respond(res, failure(error)),
+        // Only a request that cannot even be read (a malformed escape in its path) gets here.
+        (error: unknown) => respond(res, errorAnswer(error, { operation: 'Unknown', arn: '', status: 0 })),
       );
     });
   });
@@ -97,9 +98,9 @@ export async function startKvsServer(options: { credentials: KvsCredentials; por
     logged: KvsRequest;
   }
 
-  const failure = (error: unknown): Answer => {
+  const errorAnswer = (error: unknown, logged: KvsRequest): Answer => {
     const known = error instanceof KvsError ? error : new KvsError(500, 'InternalServerException', String(error));
-    return { status: known.status, body: { Message: known.message }, logged: { operation: 'Unknown', arn: '', status: known.status, error: known.code } };
+    return { status: known.status, body: { Message: known.message }, logged: { ...logged, status: known.status, error: known.code } };
   };
 
   function respond(res: http.ServerResponse, answer: Answer): void {
@@ -173,8 +174,7 @@ export async function startKvsServer(options: { credentials: KvsCredentials; por
         }
       }
     } catch (error) {
-      const known = error instanceof KvsError ? error : new KvsError(500, 'InternalServerException', String(error));
-      return { status: known.status, body: { Message: known.message }, logged: { ...logged, status: known.status, error: known.code } };
+      return errorAnswer(error, logged);
     }
   }
 

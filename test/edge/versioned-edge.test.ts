@@ -25,6 +25,7 @@ import {
 import { FINGERPRINT } from '../../scripts/publish/local-files.ts';
 import { pathKey, resolveEntry, storeContents, type KeptDeploy } from '../../scripts/publish/versioned/path-map.ts';
 import { repoRoot } from '../helpers/fixture.ts';
+import { mulberry32 } from '../../scripts/seeded-random.ts';
 
 const test = suite('viewer-request: versioned mode');
 
@@ -116,8 +117,7 @@ test("viewer response: the 404 page's object answers 404 (its marker header remo
 });
 
 test('the function resolves every path of a seeded random history exactly as the publisher\'s resolveEntry does', async () => {
-  let seed = 99;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = mulberry32(99);
   const paths = ['index.html', 'a/index.html', 'b/index.html', 'assets/app.cccc3333.js', 'assets/logo.png', '404.html'];
   const deploys: KeptDeploy[] = [];
   let files = new Map<string, string>([['404.html', 'NF0']]);

@@ -25,6 +25,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mulberry32 } from '../../scripts/seeded-random.ts';
 
 export const FAULT_KINDS = ['error-500', 'slowdown-503', 'reset-before', 'reset-after', 'delay'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -199,18 +200,12 @@ function safeDecode(text: string): string {
   }
 }
 
-/** mulberry32, seeded by the FNV-1a hash of a string: a small, well-known PRNG, deterministic across runs and platforms. */
+/** mulberry32, seeded by the FNV-1a hash of a string. */
 export function prng(seedText: string): () => number {
-  let state = 0x811c9dc5;
+  let hash = 0x811c9dc5;
   for (let index = 0; index < seedText.length; index++) {
-    state ^= seedText.charCodeAt(index);
-    state = Math.imul(state, 0x01000193) >>> 0;
+    hash ^= seedText.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(hash);
 }

@@ -51,3 +51,12 @@ export async function publishTree(root: string, target: PublishTarget, ports: Po
 }
 
 export const html = (title: string, body = '') => `<!doctype html><html><head><meta name="build-id" content="${title.toLowerCase().replace(/\W+/g, '-')}"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>\n`;
+
+/** A small site (three pages, a stylesheet, a fingerprinted script) several publish tests start from. */
+export const SMALL_SITE: Tree = {
+  'index.html': html('Home', '<script src="/assets/app.3f2a9c1b.js"></script>'),
+  'about/index.html': html('About'),
+  'contact/index.html': html('Contact'),
+  'assets/site.css': 'body { color: black; }\n',
+  'assets/app.3f2a9c1b.js': 'console.log("app");\n',
+};

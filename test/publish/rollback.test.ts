@@ -20,7 +20,7 @@ import { serveBucket } from '../helpers/bucket-website.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir, type TempDir, type Tree } from '../helpers/fixture.ts';
 import { environmentYaml, startPublishServers, type PublishServers } from '../helpers/publish-servers.ts';
-import { html, publishTree, treeTarget } from '../helpers/publish-tree.ts';
+import { html, publishTree, SMALL_SITE, treeTarget } from '../helpers/publish-tree.ts';
 
 const DISTRIBUTION = 'E2EDGEDIST001';
 const quiet = { info() {}, warn() {} };
@@ -55,13 +55,7 @@ test.after.each(async (ctx) => {
   await ctx.tmp.cleanup();
 });
 
-const A: Tree = {
-  'index.html': html('Home', '<script src="/assets/app.3f2a9c1b.js"></script>'),
-  'about/index.html': html('About'),
-  'contact/index.html': html('Contact'),
-  'assets/site.css': 'body { color: black; }\n',
-  'assets/app.3f2a9c1b.js': 'console.log("app");\n',
-};
+const A: Tree = SMALL_SITE;
 // A page changed, a page deleted, a page added, an asset renamed.
 const B: Tree = {
   'index.html': html('Home', '<script src="/assets/app.77aa88bb.js"></script>'),

@@ -37,7 +37,7 @@ import { copySharedParts, tempDir, type TempDir, type Tree } from '../helpers/fi
 import { startMotoServer, type MotoServer } from '../helpers/moto-server.ts';
 import { moto, standIns, type PublishBackend } from '../helpers/publish-backends.ts';
 import { commitAll, environmentYaml, onTestServers } from '../helpers/publish-servers.ts';
-import { html, publishTree, treeTarget } from '../helpers/publish-tree.ts';
+import { html, publishTree, SMALL_SITE, treeTarget } from '../helpers/publish-tree.ts';
 import { fixtureSite, page } from '../helpers/sites.ts';
 
 const quiet = { info() {}, warn() {} };
@@ -60,13 +60,7 @@ async function stopFileMoto(): Promise<void> {
  */
 const noWait = { pollMs: 0, sleep: async () => undefined, timeoutMs: 0 };
 
-const A: Tree = {
-  'index.html': html('Home', '<script src="/assets/app.3f2a9c1b.js"></script>'),
-  'about/index.html': html('About'),
-  'contact/index.html': html('Contact'),
-  'assets/site.css': 'body { color: black; }\n',
-  'assets/app.3f2a9c1b.js': 'console.log("app");\n',
-};
+const A: Tree = SMALL_SITE;
 const A_ABOUT_CHANGED: Tree = { ...A, 'about/index.html': html('About, revised') };
 const A_WITHOUT_CONTACT: Tree = Object.fromEntries(Object.entries(A).filter(([key]) => key !== 'contact/index.html'));
 

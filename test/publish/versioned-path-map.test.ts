@@ -14,6 +14,7 @@ import {
   updateBatches,
   type KeptDeploy,
 } from '../../scripts/publish/versioned/path-map.ts';
+import { mulberry32 } from '../../scripts/seeded-random.ts';
 
 const test = suite('versioned path map');
 
@@ -45,8 +46,7 @@ test('each kept deploy reads back exactly its own files: changed, added, deleted
 });
 
 test('a seeded random history of 40 deploys over 60 paths: every deploy reads back exactly (and after dropping the oldest 30)', () => {
-  let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = mulberry32(12345);
   const paths = Array.from({ length: 60 }, (_, index) => `p${index}/index.html`);
   const deploys: KeptDeploy[] = [];
   let files = new Map<string, string>();

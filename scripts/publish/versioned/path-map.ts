@@ -163,16 +163,22 @@ export function resolveEntry(value: string | undefined, seq: number, options: { 
   return options.fingerprinted ? newest : undefined;
 }
 
+/** The store's size as the service counts it (TotalSizeInBytes): the bytes of every key and value. */
+export function storeBytes(contents: ReadonlyMap<string, string>): number {
+  let total = 0;
+  for (const [key, value] of contents) total += Buffer.byteLength(key) + Buffer.byteLength(value);
+  return total;
+}
+
 /** Why the store's contents do not fit the service's limits, or undefined when they do. */
 export function quotaProblem(contents: ReadonlyMap<string, string>): string | undefined {
-  let total = 0;
   for (const [key, value] of contents) {
     const keyBytes = Buffer.byteLength(key);
     const valueBytes = Buffer.byteLength(value);
     if (keyBytes > KVS_QUOTAS.keyBytes) return `the path key ${key.slice(0, 60)}… is ${keyBytes} bytes, over the KeyValueStore's ${KVS_QUOTAS.keyBytes}`;
     if (valueBytes > KVS_QUOTAS.valueBytes) return `the history of ${key} is ${valueBytes} bytes, over the KeyValueStore's ${KVS_QUOTAS.valueBytes} per value; keep fewer deploys (keepDeploys)`;
-    total += keyBytes + valueBytes;
   }
+  const total = storeBytes(contents);
   if (total > KVS_QUOTAS.storeBytes) return `the map would take ${total.toLocaleString('en-US')} bytes, over the KeyValueStore's ${KVS_QUOTAS.storeBytes.toLocaleString('en-US')}; keep fewer deploys (keepDeploys)`;
   return undefined;
 }

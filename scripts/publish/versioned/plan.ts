@@ -44,6 +44,8 @@ export interface VersionedPlanInput {
   /** The deploys kept now, and the live one among them (if any). */
   kept: readonly KeptDeploy[];
   live: { seq: number; deployId: string } | undefined;
+  /** What the store holds now, when it was read because the records cannot be trusted to say (default: what they give). */
+  currentStore?: ReadonlyMap<string, string>;
   /** The new deploy's id (random, chosen by the caller so this stays pure). */
   deployId: string;
   keepDeploys: number;
@@ -84,7 +86,7 @@ export function planVersioned(input: VersionedPlanInput): VersionedPlan {
   const deploy: KeptDeploy = { seq, deployId: input.deployId, files };
   const uploads = [...objects.values()].filter((object) => !input.existingObjects.has(object.id));
 
-  const before = storeContents(input.kept, input.live);
+  const before = input.currentStore ?? storeContents(input.kept, input.live);
   const staged = storeContents([...input.kept, deploy], input.live);
   const stage = updateBatches(storeChanges(before, staged));
   if (!input.cutover) {

@@ -23,7 +23,7 @@ import { PublishError } from '../../errors.ts';
 import { RESERVED_PREFIX, type LocalFile } from '../local-files.ts';
 import type { ObjectStore } from '../ports.ts';
 import type { DeployMap } from './kvs-store.ts';
-import { LIVE_KEY, OBJECTS_PREFIX, storeChanges, storeContents, updateBatches, type KeptDeploy } from './path-map.ts';
+import { LIVE_KEY, OBJECTS_PREFIX, storeBytes, storeContents, type KeptDeploy } from './path-map.ts';
 import { planSwitch, planVersioned, type VersionedPlan } from './plan.ts';
 import { VERSIONS_FOLDER, encodeVersionRecord, keptDeployOf, newDeployId, parseVersionRecord, versionRecordKey, type VersionRecord } from './records.ts';
 
@@ -64,8 +64,7 @@ export async function readVersionedState(options: { prefix: string; store: Objec
   const kept = [...records.values()].map(({ record }) => keptDeployOf(record));
   const parsedLive = live === undefined ? undefined : parseLive(live);
   const computed = storeContents(kept, parsedLive);
-  let bytes = 0;
-  for (const [key, value] of computed) bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  const bytes = storeBytes(computed);
   const readBecause = pending ? 'a stopped publish left its pending note' : described.items !== computed.size || described.bytes !== bytes ? `it holds ${described.items} keys (${described.bytes} bytes) where the deploy records give ${computed.size} (${bytes})` : undefined;
   return {
     kept,
@@ -117,7 +116,7 @@ export async function publishVersioned(options: VersionedPublishOptions): Promis
   const state = await readVersionedState({ prefix, store, map });
   if (state.readBecause) logger.warn(`${options.site} → ${options.environment}: read the whole KeyValueStore, since ${state.readBecause}`);
   const deployId = options.deployId ?? newDeployId(randomBytes);
-  const plan = planVersioned({ prefix, files: options.files, existingObjects: state.existingObjects, kept: state.kept, live: state.live, deployId, keepDeploys: options.keepDeploys, cutover: options.cutover });
+  const plan = planVersioned({ prefix, files: options.files, existingObjects: state.existingObjects, kept: state.kept, live: state.live, currentStore: state.store, deployId, keepDeploys: options.keepDeploys, cutover: options.cutover });
   if (plan.quotaProblem) throw new PublishError(`${options.site} → ${options.environment}: ${plan.quotaProblem}. Nothing was uploaded.`);
 
   // 1. Objects no kept deploy has. Nothing serves them until the map names them.
@@ -139,9 +138,7 @@ export async function publishVersioned(options: VersionedPublishOptions): Promis
   const pendingKey = `${prefix}${PENDING_NOTE}`;
   const note = Buffer.from(JSON.stringify({ seq: plan.deploy.seq, deployId }));
   await store.put({ key: pendingKey, body: note, contentType: 'application/json', cacheControl: 'no-store', md5: createHash('md5').update(note).digest('hex'), metadata: {} });
-  const staged = storeContents([...state.kept, plan.deploy], state.live);
-  const stage = updateBatches(storeChanges(state.store, staged));
-  let etag = await map.update(stage, state.etag);
+  let etag = await map.update(plan.stage, state.etag);
 
   // 3. The record, which makes the deploy one of the kept ones (and previewable by id).
   const record: VersionRecord = {
@@ -180,7 +177,7 @@ export async function publishVersioned(options: VersionedPublishOptions): Promis
     uploaded: plan.uploads.length,
     uploadedBytes,
     reused: plan.reused,
-    mapWrites: { stage: stage.length, cutover: plan.cutover ? 1 : 0, retire },
+    mapWrites: { stage: plan.stage.length, cutover: plan.cutover ? 1 : 0, retire },
     retired: { deploys: plan.retire.deploys.map((each) => each.deployId), objects: plan.retire.objects.length },
     plan,
   };

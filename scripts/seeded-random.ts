@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a small, well-known PRNG, the same sequence for the same seed
+ * on every run and platform, for generated benchmark sites and seeded tests.
+ */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
