@@ -24,6 +24,8 @@ export interface PublishServers {
   cloudfront: CloudFrontServer;
   sts: MotoSts;
   connect(options?: Omit<TestConnectorOptions, 'cloudfront' | 'sts'>): Connector;
+  /** A fresh, empty staging and production bucket pair, named `<name>-staging-N` and `<name>-production-N`. */
+  bucketPair(name: string): Promise<{ staging: string; production: string }>;
   /** Empties every request log (and stops holding or injecting). */
   clear(): void;
   stop(): Promise<void>;
@@ -34,11 +36,19 @@ export async function startPublishServers(options: CloudFrontServerOptions, shar
   const s3 = await startTestS3();
   const cloudfront = await startCloudFrontServer(options);
   const sts = await startMotoSts({ moto: shared.moto });
+  let pairs = 0;
   return {
     s3,
     cloudfront,
     sts,
     connect: (extra = {}) => testConnector({ cloudfront, sts, ...extra }),
+    async bucketPair(name) {
+      pairs += 1;
+      const pair = { staging: `${name}-staging-${pairs}`, production: `${name}-production-${pairs}` };
+      await s3.createBucket(pair.staging);
+      await s3.createBucket(pair.production);
+      return pair;
+    },
     clear() {
       s3.log.clear();
       s3.log.inject(undefined);

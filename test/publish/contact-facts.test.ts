@@ -46,7 +46,6 @@ rule('the filled contact facts; a problem only when pages ask and none is filled
 rule.run();
 
 let servers: PublishServers;
-let buckets = 0;
 
 interface Ctx {
   tmp: TempDir;
@@ -64,11 +63,8 @@ test.after(async () => {
 });
 test.before.each(async (ctx) => {
   ctx.tmp = await tempDir('publish-contact-');
-  ctx.staging = `contact-staging-${++buckets}`;
-  ctx.production = `contact-production-${buckets}`;
   ctx.warnings = [];
-  await servers.s3.createBucket(ctx.staging);
-  await servers.s3.createBucket(ctx.production);
+  ({ staging: ctx.staging, production: ctx.production } = await servers.bucketPair('contact'));
   await copySharedParts(ctx.tmp.dir);
   const tree = fixtureSite({
     pages: {

@@ -64,7 +64,6 @@ table('every way to refuse says what staging serves and what this build is', () 
 table.run();
 
 let servers: PublishServers;
-let buckets = 0;
 
 interface Ctx {
   tmp: TempDir;
@@ -81,10 +80,7 @@ test.after(async () => {
 });
 test.before.each(async (ctx) => {
   ctx.tmp = await tempDir('publish-gate-');
-  ctx.staging = `gate-staging-${++buckets}`;
-  ctx.production = `gate-production-${buckets}`;
-  await servers.s3.createBucket(ctx.staging);
-  await servers.s3.createBucket(ctx.production);
+  ({ staging: ctx.staging, production: ctx.production } = await servers.bucketPair('gate'));
   await copySharedParts(ctx.tmp.dir);
   const tree = fixtureSite({ pages: { 'content/about.md': about('About.') } });
   tree['sites/fixture.test/site.yaml'] = onTestServers(tree['sites/fixture.test/site.yaml'] as string, { endpoint: servers.s3.endpoint, staging: ctx.staging, production: ctx.production });

@@ -32,7 +32,6 @@ const STALE = '<!doctype html><html><head><meta name="build-id" content="0ld0ld0
 const quiet = { info() {}, warn() {} };
 
 let servers: PublishServers;
-let buckets = 0;
 
 interface Ctx {
   tmp: TempDir;
@@ -52,10 +51,7 @@ test.after(async () => {
 });
 test.before.each(async (ctx) => {
   ctx.tmp = await tempDir('status-');
-  ctx.staging = `status-staging-${++buckets}`;
-  ctx.production = `status-production-${buckets}`;
-  await servers.s3.createBucket(ctx.staging);
-  await servers.s3.createBucket(ctx.production);
+  ({ staging: ctx.staging, production: ctx.production } = await servers.bucketPair('status'));
   ctx.stagingSite = await serveBucket(servers.s3.store(ctx.staging));
   ctx.productionSite = await serveBucket(servers.s3.store(ctx.production));
   await copySharedParts(ctx.tmp.dir);
